@@ -1,0 +1,68 @@
+//! # minidl: a mini deep-learning framework without a heap
+//!
+//! `minidl` is the "mini deep-learning framework" of EPFL EE-559's second mini-project,
+//! written so that the same code trains networks on a workstation and on a microcontroller.
+//! Every forward and backward pass is written by hand; there is no autograd.
+//!
+//! ## Layers of the crate
+//!
+//! 1. **Tensors** ([`tensor`]): plain nested `f32` arrays with compile-time shapes, e.g.
+//!    [`Batch<B, N>`] = `[[f32; N]; B]` and [`Images<B, H, W, C>`] (channels last). Any
+//!    tensor can be viewed flat or reshaped without copying.
+//! 2. **Kernels** ([`kernels`]): the few inner loops everything is made of, shaped so the
+//!    compiler vectorises them.
+//! 3. **Modules** ([`Module`]): `forward`, `backward`, `visit_params` (the handout's
+//!    `param()`), `zero_grad`, `init`, `set_mode`. Layers: [`Linear`], [`Relu`], [`Tanh`],
+//!    [`Sigmoid`], composed by [`Seq`] (written [`Seq!`]`[A, B, C]`).
+//! 4. **Losses** ([`MseLoss`], [`CrossEntropyLoss`]) and **optimisers** ([`Sgd`], [`Adam`]).
+//! 5. **Checking** ([`gradcheck`]): finite-difference verification of any module.
+//!
+//! ## Design rules
+//!
+//! - **No allocation, ever.** The crate is `#![no_std]` and does not use `alloc`. Every
+//!   buffer has a size known at compile time and lives inside the struct that needs it: a
+//!   layer owns its output and whatever its backward pass needs, a [`Seq`] owns the gradient
+//!   at its junction, an optimiser owns its moment estimates. The memory a network needs is
+//!   therefore `size_of::<Net>()`, known before the program runs.
+//! - **Shapes are types.** The batch size is a const parameter of every layer; a [`Seq`]
+//!   only compiles if its halves' shapes chain, and an optimiser sized for one parameter
+//!   count refuses, at compile time, a model with another. Where a relation between const
+//!   parameters cannot be written in a type on stable Rust (an output size), an
+//!   associated-const `assert!` rejects the wrong value when the code is built.
+//! - **Big values never touch the stack.** Everything is [`Zeroable`]: a host zeroes a heap
+//!   slot and initialises in place, a device declares a zeroed `static`. Nothing here
+//!   returns a large array by value.
+//! - **Outputs by reference, inputs passed back.** `forward` returns a reference to the
+//!   output the module owns; `backward` is given the same input again rather than keeping
+//!   a copy, so activations are stored once.
+//! - **Reproducible.** Randomness comes only from generators the caller seeds; kernels
+//!   never reassociate sums differently from one target to another.
+#![cfg_attr(not(test), no_std)]
+#![warn(missing_docs)]
+
+pub mod activation;
+pub mod gradcheck;
+pub mod init;
+pub mod kernels;
+pub mod linear;
+pub mod loss;
+pub mod module;
+pub mod optim;
+pub mod sequential;
+pub mod tensor;
+
+pub use activation::{Relu, Sigmoid, Tanh};
+pub use init::Init;
+pub use linear::Linear;
+pub use loss::{CrossEntropyLoss, MseLoss};
+pub use module::{param_count, Mode, Module};
+pub use optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
+pub use sequential::Seq;
+pub use tensor::{
+    argmax, reshape, reshape_mut, zeroed_in_place, Batch, Image, Images, Tensor, Zeroable,
+};
+
+/// Re-exported so users seed the same generator the crate is tested with.
+pub use rand_core;
+/// Re-exported so users seed the same generator the crate is tested with.
+pub use rand_xoshiro;

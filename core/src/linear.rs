@@ -1,0 +1,126 @@
+//! Fully connected layer: `y = x W^T + b`, with hand-written gradients.
+
+use crate::init::Init;
+use crate::kernels::{axpy, dot};
+use crate::module::Module;
+use crate::tensor::{Batch, Tensor, Zeroable};
+use rand_core::Rng;
+
+/// A fully connected layer from `I` to `O` features on batches of `B`.
+///
+/// The weight matrix is stored input-major (`weight[i][o]`, PyTorch's `W^T`): the forward
+/// pass then adds `x[i] * weight[i]` to the output row, a loop over `o` with independent
+/// lanes, which vectorises without reassociating any sum.
+#[derive(Clone)]
+pub struct Linear<const I: usize, const O: usize, const B: usize> {
+    /// `weight[i][o]`: contribution of input `i` to output `o`.
+    pub weight: [[f32; O]; I],
+    /// `bias[o]`.
+    pub bias: [f32; O],
+    /// dL/d(weight), accumulated by `backward`.
+    pub weight_grad: [[f32; O]; I],
+    /// dL/d(bias), accumulated by `backward`.
+    pub bias_grad: [f32; O],
+    output: Batch<B, O>,
+}
+
+// SAFETY: only f32 arrays.
+unsafe impl<const I: usize, const O: usize, const B: usize> Zeroable for Linear<I, O, B> {}
+
+impl<const I: usize, const O: usize, const B: usize> Linear<I, O, B> {
+    /// A zero layer (call [`Module::init`] before training). Usable in `static` items.
+    pub const fn new() -> Self {
+        Self {
+            weight: [[0.0; O]; I],
+            bias: [0.0; O],
+            weight_grad: [[0.0; O]; I],
+            bias_grad: [0.0; O],
+            output: [[0.0; O]; B],
+        }
+    }
+}
+
+impl<const I: usize, const O: usize, const B: usize> Default for Linear<I, O, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> {
+    type Input = Batch<B, I>;
+    type Output = Batch<B, O>;
+    const PARAMS: usize = I * O + O;
+
+    fn forward<'a>(&'a mut self, input: &'a Batch<B, I>) -> &'a Batch<B, O> {
+        for (out, x) in self.output.iter_mut().zip(input) {
+            *out = self.bias;
+            for (xi, w) in x.iter().zip(&self.weight) {
+                axpy(out, *xi, w);
+            }
+        }
+        &self.output
+    }
+
+    fn output<'a>(&'a self, _input: &'a Batch<B, I>) -> &'a Batch<B, O> {
+        &self.output
+    }
+
+    fn backward(
+        &mut self,
+        input: &Batch<B, I>,
+        grad_output: &Batch<B, O>,
+        grad_input: Option<&mut Batch<B, I>>,
+    ) {
+        for (x, g) in input.iter().zip(grad_output) {
+            axpy(&mut self.bias_grad, 1.0, g);
+            for (xi, wg) in x.iter().zip(&mut self.weight_grad) {
+                axpy(wg, *xi, g);
+            }
+        }
+        if let Some(grad_input) = grad_input {
+            for (gi, g) in grad_input.iter_mut().zip(grad_output) {
+                for (gij, w) in gi.iter_mut().zip(&self.weight) {
+                    *gij = dot(w, g);
+                }
+            }
+        }
+    }
+
+    fn visit_params(&mut self, visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {
+        visit(self.weight.flat_mut(), self.weight_grad.flat_mut());
+        visit(&mut self.bias, &mut self.bias_grad);
+    }
+
+    fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
+        scheme.fill(self.weight.flat_mut(), &mut self.bias, I, O, rng);
+        self.zero_grad();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::{assert_gradients, rng};
+
+    #[test]
+    fn forward_matches_definition() {
+        let mut l = Linear::<2, 3, 1>::new();
+        l.weight = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        l.bias = [0.5, -0.5, 0.0];
+        let y = l.forward(&[[1.0, -1.0]]);
+        assert_eq!(y, &[[1.0 - 4.0 + 0.5, 2.0 - 5.0 - 0.5, 3.0 - 6.0]]);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let mut rng = rng(10);
+        let mut l = Linear::<7, 5, 3>::new();
+        l.init(Init::PyTorchDefault, &mut rng);
+        assert_gradients(&mut l, &mut rng);
+    }
+
+    #[test]
+    fn parameter_count() {
+        assert_eq!(Linear::<392, 200, 4>::PARAMS, 78_600);
+    }
+}

@@ -1,0 +1,85 @@
+//! The module abstraction of the handout (`forward`, `backward`, `param`), in Rust.
+
+use crate::init::Init;
+use crate::tensor::{Tensor, Zeroable};
+use rand_core::Rng;
+
+/// Whether stochastic and batch-statistics layers behave as in training or as in inference.
+///
+/// `Train` is the zero value, so a freshly zeroed network is in training mode, like a
+/// freshly built PyTorch module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum Mode {
+    /// Dropout drops, batch norm uses (and records) batch statistics.
+    #[default]
+    Train = 0,
+    /// Dropout is the identity, batch norm uses its running statistics.
+    Eval = 1,
+}
+
+// SAFETY: `Mode` is a `repr(u8)` enum whose zero discriminant (`Train`) exists.
+unsafe impl Zeroable for Mode {}
+
+/// A differentiable layer with fixed input and output shapes (batch size included).
+///
+/// The life of a training step:
+/// 1. [`forward`](Module::forward) computes the output and keeps in the module whatever the
+///    backward pass needs (the output itself, pooling winners, dropout masks, ...);
+/// 2. [`backward`](Module::backward) receives the *same* input again plus dL/d(output),
+///    **adds** dL/d(parameters) into the parameter gradients, and writes dL/d(input) if the
+///    caller asks for it.
+///
+/// The input is passed to `backward` rather than copied during `forward` because the caller
+/// owns it anyway (the training batch, or the previous layer's output): keeping a copy would
+/// double the activation memory. The first layer of a network is called with
+/// `grad_input: None`, which skips the most expensive gradient nobody needs.
+///
+/// Outputs live inside the module that produced them and are returned by reference, so a
+/// forward pass allocates nothing and copies nothing between layers.
+pub trait Module: Zeroable {
+    /// The input batch, e.g. [`Batch<B, I>`](crate::Batch).
+    type Input: Tensor;
+    /// The output batch.
+    type Output: Tensor;
+    /// Number of trainable scalars; optimiser state is sized from it at compile time.
+    const PARAMS: usize = 0;
+
+    /// Computes the output for `input`, keeping what `backward` will need.
+    fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output;
+
+    /// The output of the last `forward`, which was given `input`. (Reshaping layers return
+    /// a view of `input` instead of storing a copy, hence the argument.)
+    fn output<'a>(&'a self, input: &'a Self::Input) -> &'a Self::Output;
+
+    /// Back-propagates `grad_output` (dL/d(output)) through the last `forward`, which was
+    /// given `input`: adds dL/d(parameters) to the parameter gradients and, when
+    /// `grad_input` is given, overwrites it with dL/d(input).
+    fn backward(
+        &mut self,
+        input: &Self::Input,
+        grad_output: &Self::Output,
+        grad_input: Option<&mut Self::Input>,
+    );
+
+    /// Calls `visit(parameter, gradient)` for every parameter tensor, in a fixed order (the
+    /// handout's `param()`). Parameterless modules visit nothing.
+    fn visit_params(&mut self, _visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {}
+
+    /// Draws fresh parameters with `scheme` (biases follow the scheme's rule) and clears
+    /// any state left from training (gradients, running statistics).
+    fn init<R: Rng + ?Sized>(&mut self, _scheme: Init, _rng: &mut R) {}
+
+    /// Switches between training and inference behaviour.
+    fn set_mode(&mut self, _mode: Mode) {}
+
+    /// Sets every parameter gradient to zero.
+    fn zero_grad(&mut self) {
+        self.visit_params(&mut |_, grad| grad.fill(0.0));
+    }
+}
+
+/// Number of trainable scalars of `M`, as a `const fn` for use in array lengths.
+pub const fn param_count<M: Module>() -> usize {
+    M::PARAMS
+}

@@ -1,0 +1,1 @@
+//! Integration tests (`tests/`) and benchmarks (`benches/`) of the workspace; no code of its own.
