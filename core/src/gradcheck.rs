@@ -52,8 +52,8 @@ impl GradReport {
         let tolerance = RELATIVE_TOLERANCE * analytic.abs().max(numeric.abs()) + ABSOLUTE_TOLERANCE;
         let ratio = (analytic - numeric).abs() / tolerance;
         self.checked += 1;
-        // `!(<=)` also catches NaN.
-        if !(ratio <= self.worst_ratio) {
+        // A NaN ratio (a NaN gradient) must count as the worst.
+        if ratio.is_nan() || ratio > self.worst_ratio {
             self.worst_ratio = ratio;
             self.worst_at = at;
             self.worst_pair = (analytic, numeric);

@@ -1,0 +1,220 @@
+//! The command line: which project to run, how many rounds, where results go.
+
+use crate::p2;
+use crate::parallel::map_rounds;
+use crate::results::{ArchResult, ProjectResults, RoundResult};
+use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status for bad input (flags, files).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Reproduces the two EPFL EE-559 mini-projects on the minidl core: Project 1 (comparing
+/// two MNIST digits) and Project 2 (the mini framework on the disk task).
+#[derive(Parser, Debug)]
+#[command(name = "host", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    project: Option<Project>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Flags shared by every project.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Rounds per architecture; each round draws new data and a new initialisation.
+    #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub rounds: u64,
+    /// Base seed: round r uses seed S + r, so `--seed 3 --rounds 1` repeats round 3 of
+    /// `--seed 0`.
+    #[arg(long, global = true, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads for the rounds (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Also write every number as JSON to FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Log the loss of every round, not only the first.
+    #[arg(long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+enum Project {
+    /// Project 2: a 2-25-25-25-2 network learns a disk, trained with MSE and SGD.
+    P2,
+}
+
+/// Parses `args` (program name first), runs, prints, and returns the exit status.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_BAD_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match execute(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn execute(cli: &Cli) -> Result<(), String> {
+    let common = &cli.common;
+    if let Some(path) = &common.json {
+        check_writable(path)?;
+    }
+    let threads = common.threads.map(|t| t as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let seeds: Vec<u64> = (0..common.rounds)
+        .map(|r| common.seed.wrapping_add(r))
+        .collect();
+    let mut report = BTreeMap::new();
+    let run_p2 = matches!(cli.project, None | Some(Project::P2));
+    if run_p2 {
+        report.insert("p2", run_project2(&seeds, threads, common.verbose));
+    }
+    if let Some(path) = &common.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("--json {}: cannot write: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Fails early, before any training, if `path` cannot be written.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if path.is_dir() {
+        return Err(format!("--json {}: is a directory", path.display()));
+    }
+    if !parent.is_dir() {
+        return Err(format!(
+            "--json {}: directory {} does not exist",
+            path.display(),
+            parent.display()
+        ));
+    }
+    Ok(())
+}
+
+fn run_project2(seeds: &[u64], threads: usize, verbose: bool) -> ProjectResults {
+    let settings = p2::Settings::default();
+    println!(
+        "Project 2: {} ({} parameters), {} train / {} test points, {} epochs, batch {}, {} rounds on {} threads",
+        p2::ARCH,
+        <p2::Net as minidl::Module>::PARAMS,
+        p2::POINTS,
+        p2::POINTS,
+        settings.epochs,
+        p2::BATCH,
+        seeds.len(),
+        threads
+    );
+    let rounds = map_rounds(seeds, threads, |seed| p2::run_round(seed, &settings));
+    for (i, round) in rounds.iter().enumerate() {
+        if i == 0 || verbose {
+            print!("{}", loss_log(round));
+        }
+    }
+    let result = ArchResult::new(
+        p2::ARCH,
+        <p2::Net as minidl::Module>::PARAMS,
+        settings.epochs,
+        rounds,
+    );
+    print!("{}", rounds_table(&result));
+    println!();
+    print!("{}", summary_table(std::slice::from_ref(&result)));
+    println!();
+    ProjectResults {
+        results: vec![result],
+    }
+}
+
+/// The per-epoch loss of one round, ten epochs to a line.
+pub fn loss_log(round: &RoundResult) -> String {
+    let mut out = format!("Training loss per epoch, round with seed {}:\n", round.seed);
+    for (line, chunk) in round.epoch_losses.chunks(10).enumerate() {
+        let first = line * 10 + 1;
+        let _ = write!(out, "  epochs {:>4}-{:<4}", first, first + chunk.len() - 1);
+        for loss in chunk {
+            let _ = write!(out, " {loss:.5}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One line per round: seed, errors, training time.
+pub fn rounds_table(result: &ArchResult) -> String {
+    let mut out = format!(
+        "{}: per round\n  {:>6}  {:>11}  {:>10}  {:>9}\n",
+        result.arch, "seed", "train error", "test error", "train s"
+    );
+    for r in &result.rounds {
+        let _ = writeln!(
+            out,
+            "  {:>6}  {:>10.2}%  {:>9.2}%  {:>9.3}",
+            r.seed,
+            100.0 * r.train_error,
+            100.0 * r.test_error,
+            r.train_seconds
+        );
+    }
+    out
+}
+
+/// Mean ± sample standard deviation per architecture.
+pub fn summary_table(results: &[ArchResult]) -> String {
+    let width = results
+        .iter()
+        .map(|r| r.arch.len())
+        .max()
+        .unwrap_or(4)
+        .max(12);
+    let mut out = format!(
+        "  {:<width$}  {:>8}  {:>17}  {:>17}  {:>15}\n",
+        "architecture", "params", "train error %", "test error %", "train s/round"
+    );
+    for r in results {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>8}  {:>7.2} ± {:<7.2}  {:>7.2} ± {:<7.2}  {:>6.3} ± {:<6.3}",
+            r.arch,
+            r.params,
+            100.0 * r.train_error_mean,
+            100.0 * r.train_error_std,
+            100.0 * r.test_error_mean,
+            100.0 * r.test_error_std,
+            r.train_seconds_mean,
+            r.train_seconds_std
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (mean ± sample standard deviation over {} rounds)",
+        results.first().map_or(0, |r| r.rounds.len())
+    );
+    out
+}

@@ -1,0 +1,13 @@
+//! The host program: reproduces the EE-559 mini-projects on the `minidl` core.
+//!
+//! - [`cli`]: flags, tables, JSON;
+//! - [`p2`]: Project 2, the disk task;
+//! - [`parallel`]: rounds over threads, deterministically;
+//! - [`results`], [`stats`]: what is measured and how it is summarised;
+//! - [`memory`]: heap placement of the core's fixed-size networks.
+pub mod cli;
+pub mod memory;
+pub mod p2;
+pub mod parallel;
+pub mod results;
+pub mod stats;

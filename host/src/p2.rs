@@ -1,0 +1,160 @@
+//! Project 2: the disk task on the mini framework.
+//!
+//! 1,000 training and 1,000 test points uniform in `[0,1]^2`, label 1 inside the disk of
+//! radius `1/sqrt(2 pi)` centred at `(0.5, 0.5)` (area 1/2, so the classes are balanced);
+//! a 2-25-25-25-2 network trained with MSE on one-hot targets.
+
+use crate::memory::boxed_zeroed;
+use crate::results::RoundResult;
+use minidl::init::{shuffle, unit};
+use minidl::rand_core::SeedableRng;
+use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use minidl::{argmax, Batch, Init, Module, MseLoss, Optimizer, Seq, Sgd, SgdConfig, Tanh};
+use std::time::Instant;
+
+/// Name of the architecture in tables and JSON.
+pub const ARCH: &str = "mlp-2-25-25-25-2";
+/// Points in each of the training and test sets.
+pub const POINTS: usize = 1000;
+/// Mini-batch size.
+pub const BATCH: usize = 10;
+
+/// The network: three hidden layers of 25 units.
+pub type Net = Seq![
+    minidl::Linear<2, 25, BATCH>,
+    Tanh<Batch<BATCH, 25>>,
+    minidl::Linear<25, 25, BATCH>,
+    Tanh<Batch<BATCH, 25>>,
+    minidl::Linear<25, 25, BATCH>,
+    Tanh<Batch<BATCH, 25>>,
+    minidl::Linear<25, 2, BATCH>,
+];
+
+/// Training hyper-parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Initial SGD step size; decays with a cosine schedule to `lr / 100`.
+    pub lr: f32,
+    /// SGD momentum.
+    pub momentum: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            epochs: 250,
+            lr: 0.05,
+            momentum: 0.9,
+        }
+    }
+}
+
+/// Radius of the disk of area 1/2.
+pub fn disk_radius() -> f32 {
+    1.0 / (2.0 * std::f32::consts::PI).sqrt()
+}
+
+/// Class of a point: 1 inside the disk, 0 outside.
+pub fn label(point: [f32; 2]) -> usize {
+    let (dx, dy) = (point[0] - 0.5, point[1] - 0.5);
+    usize::from(dx * dx + dy * dy < disk_radius() * disk_radius())
+}
+
+/// `n` points uniform in `[0,1]^2` with their labels.
+pub fn generate_disk_set(n: usize, rng: &mut Xoshiro256PlusPlus) -> (Vec<[f32; 2]>, Vec<usize>) {
+    let points: Vec<[f32; 2]> = (0..n).map(|_| [unit(rng), unit(rng)]).collect();
+    let labels = points.iter().map(|&p| label(p)).collect();
+    (points, labels)
+}
+
+/// Per-coordinate mean and standard deviation of the training points; the network sees
+/// `(x - mean) / std`, with statistics from the training set only.
+fn standardiser(points: &[[f32; 2]]) -> impl Fn([f32; 2]) -> [f32; 2] {
+    let n = points.len() as f32;
+    let mean: [f32; 2] = std::array::from_fn(|k| points.iter().map(|p| p[k]).sum::<f32>() / n);
+    let std: [f32; 2] = std::array::from_fn(|k| {
+        (points.iter().map(|p| (p[k] - mean[k]).powi(2)).sum::<f32>() / n).sqrt()
+    });
+    move |p| std::array::from_fn(|k| (p[k] - mean[k]) / std[k])
+}
+
+/// Fraction of `points` the network misclassifies. The last partial batch is padded with
+/// copies of the first point and its padding outputs are ignored.
+fn error_rate(net: &mut Net, points: &[[f32; 2]], labels: &[usize]) -> f64 {
+    let mut wrong = 0;
+    let mut input: Batch<BATCH, 2> = [[0.0; 2]; BATCH];
+    for (chunk, chunk_labels) in points.chunks(BATCH).zip(labels.chunks(BATCH)) {
+        for (slot, k) in input.iter_mut().zip((0..chunk.len()).cycle()) {
+            *slot = chunk[k];
+        }
+        let out = net.forward(&input);
+        wrong += out
+            .iter()
+            .zip(chunk_labels)
+            .filter(|(o, &l)| argmax(&o[..]) != l)
+            .count();
+    }
+    wrong as f64 / points.len() as f64
+}
+
+/// One round: fresh data and initialisation from `seed`, training, evaluation.
+pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let (train_raw, train_labels) = generate_disk_set(POINTS, &mut rng);
+    let (test_raw, test_labels) = generate_disk_set(POINTS, &mut rng);
+    let standardise = standardiser(&train_raw);
+    let train: Vec<[f32; 2]> = train_raw.iter().map(|&p| standardise(p)).collect();
+    let test: Vec<[f32; 2]> = test_raw.iter().map(|&p| standardise(p)).collect();
+
+    let mut net: Box<Net> = boxed_zeroed();
+    net.init(Init::XavierUniform, &mut rng);
+    let mut optimizer: Box<Sgd<{ Net::PARAMS }>> = boxed_zeroed();
+    optimizer.reset(SgdConfig {
+        lr: settings.lr,
+        momentum: settings.momentum,
+        weight_decay: 0.0,
+    });
+    let mut loss = MseLoss::<Batch<BATCH, 2>>::new();
+
+    let mut order: Vec<usize> = (0..POINTS).collect();
+    let mut input: Batch<BATCH, 2> = [[0.0; 2]; BATCH];
+    let mut target: Batch<BATCH, 2> = [[0.0; 2]; BATCH];
+    let mut epoch_losses = Vec::with_capacity(settings.epochs);
+    let start = Instant::now();
+    for epoch in 0..settings.epochs {
+        optimizer.config.lr = cosine_lr(settings.lr, epoch, settings.epochs);
+        shuffle(&mut order, &mut rng);
+        let mut total = 0.0;
+        for batch in order.chunks_exact(BATCH) {
+            for ((x, t), &i) in input.iter_mut().zip(&mut target).zip(batch) {
+                *x = train[i];
+                *t = [0.0; 2];
+                t[train_labels[i]] = 1.0;
+            }
+            net.zero_grad();
+            let out = net.forward(&input);
+            total += loss.forward(out, &target);
+            net.backward(&input, loss.grad(), None);
+            optimizer.step(&mut *net);
+        }
+        epoch_losses.push(total / (POINTS / BATCH) as f32);
+    }
+    let train_seconds = start.elapsed().as_secs_f64();
+
+    RoundResult {
+        seed,
+        train_error: error_rate(&mut net, &train, &train_labels),
+        test_error: error_rate(&mut net, &test, &test_labels),
+        train_seconds,
+        epoch_losses,
+    }
+}
+
+/// Cosine decay from `lr` to `lr / 100` over `epochs`.
+pub fn cosine_lr(lr: f32, epoch: usize, epochs: usize) -> f32 {
+    let progress = epoch as f32 / epochs.max(1) as f32;
+    let floor = lr / 100.0;
+    floor + (lr - floor) * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos())
+}

@@ -1,0 +1,76 @@
+//! What a run measures, in the shape of the `--json` file.
+
+use crate::stats::{mean, sample_std};
+use serde::Serialize;
+
+/// One round: new data, new initialisation, one training run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RoundResult {
+    /// Seed of this round's generator (`--seed` + round index).
+    pub seed: u64,
+    /// Fraction of training examples misclassified after training.
+    pub train_error: f64,
+    /// Fraction of test examples misclassified after training.
+    pub test_error: f64,
+    /// Wall time of the training loop alone (no data generation or evaluation).
+    pub train_seconds: f64,
+    /// Mean training loss of each epoch (not written to JSON).
+    #[serde(skip)]
+    pub epoch_losses: Vec<f32>,
+}
+
+/// All rounds of one architecture, with their summary statistics.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ArchResult {
+    /// Architecture name, e.g. `mlp-2-25-25-25-2`.
+    pub arch: String,
+    /// Number of trainable parameters.
+    pub params: usize,
+    /// Epochs trained per round.
+    pub epochs: usize,
+    /// Mean train error over rounds.
+    pub train_error_mean: f64,
+    /// Sample standard deviation of the train error.
+    pub train_error_std: f64,
+    /// Mean test error over rounds.
+    pub test_error_mean: f64,
+    /// Sample standard deviation of the test error.
+    pub test_error_std: f64,
+    /// Mean training seconds per round.
+    pub train_seconds_mean: f64,
+    /// Sample standard deviation of the training seconds per round.
+    pub train_seconds_std: f64,
+    /// Every round, in seed order.
+    pub rounds: Vec<RoundResult>,
+}
+
+impl ArchResult {
+    /// Summarises `rounds` (given in seed order).
+    pub fn new(arch: &str, params: usize, epochs: usize, rounds: Vec<RoundResult>) -> Self {
+        let column = |f: fn(&RoundResult) -> f64| rounds.iter().map(f).collect::<Vec<_>>();
+        let (train, test, secs) = (
+            column(|r| r.train_error),
+            column(|r| r.test_error),
+            column(|r| r.train_seconds),
+        );
+        Self {
+            arch: arch.to_string(),
+            params,
+            epochs,
+            train_error_mean: mean(&train),
+            train_error_std: sample_std(&train),
+            test_error_mean: mean(&test),
+            test_error_std: sample_std(&test),
+            train_seconds_mean: mean(&secs),
+            train_seconds_std: sample_std(&secs),
+            rounds,
+        }
+    }
+}
+
+/// The results of one project: one entry per architecture.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProjectResults {
+    /// One entry per architecture, in the order they were run.
+    pub results: Vec<ArchResult>,
+}
