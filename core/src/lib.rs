@@ -13,7 +13,7 @@
 //!    compiler vectorises them.
 //! 3. **Modules** ([`Module`]): `forward`, `backward`, `visit_params` (the handout's
 //!    `param()`), `zero_grad`, `init`, `set_mode`. Layers: [`Linear`], [`Relu`], [`Tanh`],
-//!    [`Sigmoid`], composed by [`Seq`] (written [`Seq!`]`[A, B, C]`).
+//!    [`Sigmoid`], composed by [`Seq`](struct@Seq) (written [`Seq!`](macro@Seq)`[A, B, C]`).
 //! 4. **Losses** ([`MseLoss`], [`CrossEntropyLoss`]) and **optimisers** ([`Sgd`], [`Adam`]).
 //! 5. **Checking** ([`gradcheck`]): finite-difference verification of any module.
 //!
@@ -21,10 +21,10 @@
 //!
 //! - **No allocation, ever.** The crate is `#![no_std]` and does not use `alloc`. Every
 //!   buffer has a size known at compile time and lives inside the struct that needs it: a
-//!   layer owns its output and whatever its backward pass needs, a [`Seq`] owns the gradient
+//!   layer owns its output and whatever its backward pass needs, a [`Seq`](struct@Seq) owns the gradient
 //!   at its junction, an optimiser owns its moment estimates. The memory a network needs is
 //!   therefore `size_of::<Net>()`, known before the program runs.
-//! - **Shapes are types.** The batch size is a const parameter of every layer; a [`Seq`]
+//! - **Shapes are types.** The batch size is a const parameter of every layer; a [`Seq`](struct@Seq)
 //!   only compiles if its halves' shapes chain, and an optimiser sized for one parameter
 //!   count refuses, at compile time, a model with another. Where a relation between const
 //!   parameters cannot be written in a type on stable Rust (an output size), an

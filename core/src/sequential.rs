@@ -7,7 +7,7 @@ use rand_core::Rng;
 
 /// `First` followed by `Then`. `Then`'s input type must be `First`'s output type, so a
 /// network whose shapes do not chain does not compile. Longer chains nest; the
-/// [`Seq!`](crate::Seq!) macro writes the nesting for you.
+/// [`Seq!`](macro@crate::Seq) macro writes the nesting for you.
 ///
 /// The only buffer a `Seq` owns is the gradient at the junction of its two halves.
 pub struct Seq<First: Module, Then: Module<Input = First::Output>> {

@@ -5,7 +5,7 @@
 //! 25-vectors, `[[[[f32; C]; W]; H]; B]` a batch of `B` images in channels-last (NHWC)
 //! layout. Nested arrays are contiguous in memory, so every tensor can also be seen as one
 //! flat `&[f32]` (for element-wise kernels) or re-read as another tensor of the same length
-//! (for zero-copy reshapes such as [`Flatten`](crate::Flatten)). Stable Rust cannot compute
+//! (for zero-copy reshapes such as flattening images into vectors). Stable Rust cannot compute
 //! `[f32; B * N]` from generic `B` and `N`; nesting sidesteps that, and the compiler still
 //! knows every length, so hot loops carry no bounds checks.
 

@@ -1,0 +1,160 @@
+//! Project 2 end to end: the network learns the disk, the command line writes the JSON the
+//! later tools read, and results do not depend on the thread count.
+
+use host::p2::{self, Settings};
+use serde_json::Value;
+use std::process::ExitCode;
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ee559-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn run(args: &[&str]) -> ExitCode {
+    host::cli::run(std::iter::once("host").chain(args.iter().copied()))
+}
+
+#[test]
+fn labels_follow_the_disk() {
+    let r = p2::disk_radius();
+    assert!(
+        (std::f32::consts::PI * r * r - 0.5).abs() < 1e-6,
+        "area 1/2"
+    );
+    assert_eq!(p2::label([0.5, 0.5]), 1);
+    assert_eq!(p2::label([0.5 + 0.99 * r, 0.5]), 1);
+    assert_eq!(p2::label([0.5, 0.5 + 1.01 * r]), 0);
+    assert_eq!(p2::label([0.0, 0.0]), 0);
+}
+
+#[test]
+fn generated_sets_are_uniform_and_balanced() {
+    use minidl::rand_core::SeedableRng;
+    let mut rng = minidl::rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+    let (points, labels) = p2::generate_disk_set(4000, &mut rng);
+    assert!(points.iter().flatten().all(|&c| (0.0..1.0).contains(&c)));
+    let inside = labels.iter().sum::<usize>() as f64 / 4000.0;
+    // Binomial(4000, 1/2): std 0.0079.
+    assert!((inside - 0.5).abs() < 0.04, "fraction inside {inside}");
+    let mean_x = points.iter().map(|p| p[0] as f64).sum::<f64>() / 4000.0;
+    assert!((mean_x - 0.5).abs() < 0.02);
+}
+
+#[test]
+fn a_short_training_learns_the_disk() {
+    let settings = Settings {
+        epochs: 60,
+        ..Settings::default()
+    };
+    let round = p2::run_round(3, &settings);
+    assert!(round.test_error < 0.05, "test error {}", round.test_error);
+    assert!(
+        round.train_error < 0.05,
+        "train error {}",
+        round.train_error
+    );
+    let losses = &round.epoch_losses;
+    assert_eq!(losses.len(), 60);
+    assert!(
+        losses[59] < losses[0] / 5.0,
+        "loss fell from {} to {}",
+        losses[0],
+        losses[59]
+    );
+}
+
+#[test]
+fn json_has_the_documented_schema_and_meets_the_target() {
+    let path = temp_path("p2.json");
+    assert_eq!(
+        run(&[
+            "p2",
+            "--rounds",
+            "3",
+            "--seed",
+            "5",
+            "--json",
+            path.to_str().unwrap()
+        ]),
+        ExitCode::SUCCESS
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(json.get("p1").is_none(), "only the project that ran");
+    let results = json["p2"]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    let arch = &results[0];
+    assert_eq!(arch["arch"], "mlp-2-25-25-25-2");
+    assert_eq!(arch["params"], 1427);
+    let rounds = arch["rounds"].as_array().unwrap();
+    let seeds: Vec<u64> = rounds.iter().map(|r| r["seed"].as_u64().unwrap()).collect();
+    assert_eq!(seeds, [5, 6, 7]);
+    let test: Vec<f64> = rounds
+        .iter()
+        .map(|r| r["test_error"].as_f64().unwrap())
+        .collect();
+    let mean = test.iter().sum::<f64>() / 3.0;
+    assert!((arch["test_error_mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert!(mean <= 0.02, "mean test error {mean}");
+    for key in [
+        "train_error_mean",
+        "train_error_std",
+        "test_error_std",
+        "train_seconds_mean",
+    ] {
+        assert!(arch[key].as_f64().unwrap() >= 0.0, "{key}");
+    }
+    for round in rounds {
+        for key in ["train_error", "test_error"] {
+            assert!((0.0..=1.0).contains(&round[key].as_f64().unwrap()));
+        }
+        assert!(round["train_seconds"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let numbers = |threads: &str| {
+        let path = temp_path(&format!("threads-{threads}.json"));
+        let args = [
+            "p2",
+            "--rounds",
+            "3",
+            "--threads",
+            threads,
+            "--json",
+            path.to_str().unwrap(),
+        ];
+        assert_eq!(run(&args), ExitCode::SUCCESS);
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let rounds = json["p2"]["results"][0]["rounds"]
+            .as_array()
+            .unwrap()
+            .clone();
+        rounds
+            .iter()
+            .map(|r| {
+                (
+                    r["seed"].clone(),
+                    r["train_error"].clone(),
+                    r["test_error"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(numbers("1"), numbers("2"));
+}
+
+#[test]
+fn bad_flags_exit_with_status_2() {
+    assert_eq!(run(&["p2", "--rounds", "0"]), ExitCode::from(2));
+    assert_eq!(run(&["p2", "--threads", "0"]), ExitCode::from(2));
+    assert_eq!(run(&["p2", "--rounds", "many"]), ExitCode::from(2));
+    assert_eq!(run(&["p3"]), ExitCode::from(2));
+    let missing = temp_path("no-such-dir").join("out.json");
+    assert_eq!(
+        run(&["p2", "--rounds", "1", "--json", missing.to_str().unwrap()]),
+        ExitCode::from(2)
+    );
+    assert!(!missing.exists());
+}
