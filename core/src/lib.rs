@@ -41,6 +41,11 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod batchnorm;
+pub mod conv;
+pub mod dropout;
+pub mod pool;
+pub mod reshape;
 pub mod gradcheck;
 pub mod init;
 pub mod kernels;
@@ -52,6 +57,11 @@ pub mod sequential;
 pub mod tensor;
 
 pub use activation::{Relu, Sigmoid, Tanh};
+pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
+pub use conv::Conv2d;
+pub use dropout::Dropout;
+pub use pool::MaxPool2d;
+pub use reshape::{Flatten, Reshape};
 pub use init::Init;
 pub use linear::Linear;
 pub use loss::{CrossEntropyLoss, MseLoss};

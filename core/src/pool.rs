@@ -1,0 +1,150 @@
+//! Max pooling with a `K`x`K` window and stride `K`, channels last.
+//!
+//! The forward pass records, per output element, which of the `K*K` window positions won
+//! (one byte each); the backward pass routes the gradient to that position only. Ties go
+//! to the first position in row-major order.
+
+use crate::module::Module;
+use crate::tensor::{Images, Tensor, Zeroable};
+
+/// `K`x`K` max pooling, stride `K`, from `H`x`W` to `OH`x`OW` = `H/K`x`W/K` (rounded down,
+/// as PyTorch does; checked at compile time).
+pub struct MaxPool2d<
+    const B: usize,
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const K: usize,
+    const OH: usize,
+    const OW: usize,
+> {
+    output: Images<B, OH, OW, C>,
+    winner: [[[[u8; C]; OW]; OH]; B],
+}
+
+// SAFETY: f32 and u8 arrays.
+unsafe impl<
+        const B: usize,
+        const H: usize,
+        const W: usize,
+        const C: usize,
+        const K: usize,
+        const OH: usize,
+        const OW: usize,
+    > Zeroable for MaxPool2d<B, H, W, C, K, OH, OW>
+{
+}
+
+impl<
+        const B: usize,
+        const H: usize,
+        const W: usize,
+        const C: usize,
+        const K: usize,
+        const OH: usize,
+        const OW: usize,
+    > MaxPool2d<B, H, W, C, K, OH, OW>
+{
+    const SHAPE_CHECK: () = assert!(
+        K >= 1 && K * K <= 256 && OH == H / K && OW == W / K,
+        "MaxPool2d output size must be H / K by W / K (and K*K <= 256)"
+    );
+}
+
+impl<
+        const B: usize,
+        const H: usize,
+        const W: usize,
+        const C: usize,
+        const K: usize,
+        const OH: usize,
+        const OW: usize,
+    > Module for MaxPool2d<B, H, W, C, K, OH, OW>
+{
+    type Input = Images<B, H, W, C>;
+    type Output = Images<B, OH, OW, C>;
+
+    fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
+        let () = Self::SHAPE_CHECK;
+        for ((image, out_image), win_image) in input.iter().zip(&mut self.output).zip(&mut self.winner) {
+            for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
+                for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
+                    *out = image[oy * K][ox * K];
+                    win.fill(0);
+                    for dy in 0..K {
+                        for dx in 0..K {
+                            let candidate = &image[oy * K + dy][ox * K + dx];
+                            let position = (dy * K + dx) as u8;
+                            for ((o, w), &v) in out.iter_mut().zip(win.iter_mut()).zip(candidate) {
+                                if v > *o {
+                                    *o = v;
+                                    *w = position;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        &self.output
+    }
+
+    fn output<'a>(&'a self, _input: &'a Self::Input) -> &'a Self::Output {
+        &self.output
+    }
+
+    fn backward(
+        &mut self,
+        _input: &Self::Input,
+        grad_output: &Self::Output,
+        grad_input: Option<&mut Self::Input>,
+    ) {
+        let Some(grad_input) = grad_input else { return };
+        // Rows and columns beyond OH*K, OW*K (when H or W is odd) get no gradient.
+        grad_input.flat_mut().fill(0.0);
+        for ((gi, g_image), win_image) in grad_input.iter_mut().zip(grad_output).zip(&self.winner) {
+            for (oy, (g_row, win_row)) in g_image.iter().zip(win_image).enumerate() {
+                for (ox, (g, win)) in g_row.iter().zip(win_row).enumerate() {
+                    for (c, (&gc, &w)) in g.iter().zip(win).enumerate() {
+                        let (dy, dx) = (w as usize / K, w as usize % K);
+                        gi[oy * K + dy][ox * K + dx][c] = gc;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::{assert_gradients, rng};
+
+    #[test]
+    fn known_values_and_routing() {
+        let mut pool = MaxPool2d::<1, 4, 4, 1, 2, 2, 2>::zeroed();
+        let rows = [[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 1.0], [0.0, 0.0, 7.0, 6.0], [9.0, 0.0, 6.0, 7.0]];
+        let input: Images<1, 4, 4, 1> = [core::array::from_fn(|y| core::array::from_fn(|x| [rows[y][x]]))];
+        assert_eq!(pool.forward(&input), &[[[[5.0], [8.0]], [[9.0], [7.0]]]]);
+        let mut grad_input = Images::<1, 4, 4, 1>::zeroed();
+        pool.backward(&input, &[[[[1.0], [2.0]], [[3.0], [4.0]]]], Some(&mut grad_input));
+        let flat: [f32; 16] = *crate::reshape(&grad_input);
+        // Ties between the two 7s go to the first one (row 2, column 2).
+        let expected = [0., 1., 0., 0., 0., 0., 2., 0., 0., 0., 4., 0., 3., 0., 0., 0.];
+        assert_eq!(flat, expected);
+    }
+
+    #[test]
+    fn odd_sizes_round_down() {
+        let mut pool = MaxPool2d::<1, 3, 3, 2, 2, 1, 1>::zeroed();
+        let mut input = Images::<1, 3, 3, 2>::zeroed();
+        input[0][2][2] = [100.0, 100.0]; // outside the only window
+        input[0][1][0] = [1.0, -1.0];
+        assert_eq!(pool.forward(&input), &[[[[1.0, 0.0]]]]);
+    }
+
+    #[test]
+    fn gradient() {
+        assert_gradients(&mut MaxPool2d::<2, 4, 6, 3, 2, 2, 3>::zeroed(), &mut rng(52));
+    }
+}
