@@ -50,7 +50,10 @@ unsafe impl<T: Tensor, const C: usize> Zeroable for BatchNorm<T, C> {}
 
 impl<T: Tensor, const C: usize> BatchNorm<T, C> {
     const ROWS: usize = T::LEN / C;
-    const SHAPE_CHECK: () = assert!(C > 0 && T::LEN % C == 0, "BatchNorm channels must divide the tensor");
+    const SHAPE_CHECK: () = assert!(
+        C > 0 && T::LEN % C == 0,
+        "BatchNorm channels must divide the tensor"
+    );
 
     fn rows(t: &T) -> &[[f32; C]] {
         let () = Self::SHAPE_CHECK;
@@ -74,7 +77,9 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
         let m = Self::ROWS as f32;
         if self.mode == Mode::Train {
             let mut mean = [0.0f32; C];
-            Self::rows(input).iter().for_each(|row| crate::kernels::axpy(&mut mean, 1.0, row));
+            Self::rows(input)
+                .iter()
+                .for_each(|row| crate::kernels::axpy(&mut mean, 1.0, row));
             mean.iter_mut().for_each(|v| *v /= m);
             let mut var = [0.0f32; C];
             for row in Self::rows(input) {
@@ -87,7 +92,8 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
             for c in 0..C {
                 self.inv_std[c] = 1.0 / libm::sqrtf(var[c] + EPSILON);
                 self.running_mean[c] = (1.0 - MOMENTUM) * self.running_mean[c] + MOMENTUM * mean[c];
-                self.running_var[c] = (1.0 - MOMENTUM) * self.running_var[c] + MOMENTUM * var[c] * unbiased;
+                self.running_var[c] =
+                    (1.0 - MOMENTUM) * self.running_var[c] + MOMENTUM * var[c] * unbiased;
             }
             self.batch_mean = mean;
         } else {
@@ -98,8 +104,12 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
         }
         // y = gamma * (x - mean) * inv_std + beta = x * scale + shift
         let scale: [f32; C] = core::array::from_fn(|c| self.gamma[c] * self.inv_std[c]);
-        let shift: [f32; C] = core::array::from_fn(|c| self.beta[c] - self.batch_mean[c] * scale[c]);
-        for (out, row) in Self::rows_mut(&mut self.output).iter_mut().zip(Self::rows(input)) {
+        let shift: [f32; C] =
+            core::array::from_fn(|c| self.beta[c] - self.batch_mean[c] * scale[c]);
+        for (out, row) in Self::rows_mut(&mut self.output)
+            .iter_mut()
+            .zip(Self::rows(input))
+        {
             for c in 0..C {
                 out[c] = row[c] * scale[c] + shift[c];
             }
@@ -135,7 +145,8 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
             for (gi, (row, g)) in Self::rows_mut(grad_input).iter_mut().zip(rows) {
                 for c in 0..C {
                     let xhat = (row[c] - mean[c]) * inv_std[c];
-                    gi[c] = self.gamma[c] * inv_std[c] / m * (m * g[c] - sum_g[c] - xhat * sum_g_xhat[c]);
+                    gi[c] = self.gamma[c] * inv_std[c] / m
+                        * (m * g[c] - sum_g[c] - xhat * sum_g_xhat[c]);
                 }
             }
         } else {
@@ -181,7 +192,10 @@ mod tests {
         for c in 0..2 {
             let mean: f32 = y.iter().map(|r| r[c]).sum::<f32>() / 4.0;
             let var: f32 = y.iter().map(|r| (r[c] - mean).powi(2)).sum::<f32>() / 4.0;
-            assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-3, "channel {c}: {mean} {var}");
+            assert!(
+                mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-3,
+                "channel {c}: {mean} {var}"
+            );
         }
         // running mean moved 10% of the way to the batch mean 2.5; unbiased variance 5/3
         assert!((bn.running_mean[0] - 0.25).abs() < 1e-6);

@@ -163,7 +163,13 @@ impl<
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
-        scheme.fill(self.weight.flat_mut(), &mut self.bias, CI * K * K, CO * K * K, rng);
+        scheme.fill(
+            self.weight.flat_mut(),
+            &mut self.bias,
+            CI * K * K,
+            CO * K * K,
+            rng,
+        );
         self.zero_grad();
     }
 }
@@ -179,7 +185,11 @@ mod tests {
         let mut conv = Conv2d::<1, 3, 3, 1, 1, 2, 0, 2, 2>::zeroed();
         conv.weight = [[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]];
         conv.bias = [0.5];
-        let input = [[[[1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0]], [[7.0], [8.0], [9.0]]]];
+        let input = [[
+            [[1.0], [2.0], [3.0]],
+            [[4.0], [5.0], [6.0]],
+            [[7.0], [8.0], [9.0]],
+        ]];
         let out = conv.forward(&input);
         // top-left: 1*1 + 2*2 + 4*3 + 5*4 = 37
         assert_eq!(out, &[[[[37.5], [47.5]], [[67.5], [77.5]]]]);

@@ -59,7 +59,11 @@ impl<T: Tensor> Module for Dropout<T> {
         if !self.frozen {
             let keep = 1.0 / (1.0 - self.rate);
             for m in self.mask.flat_mut() {
-                *m = if unit(&mut self.rng) < self.rate { 0.0 } else { keep };
+                *m = if unit(&mut self.rng) < self.rate {
+                    0.0
+                } else {
+                    keep
+                };
             }
         }
         let parts = input.flat().iter().zip(self.mask.flat());

@@ -44,15 +44,17 @@ pub mod activation;
 pub mod batchnorm;
 pub mod conv;
 pub mod dropout;
-pub mod pool;
-pub mod reshape;
 pub mod gradcheck;
+pub mod idx;
 pub mod init;
 pub mod kernels;
 pub mod linear;
 pub mod loss;
 pub mod module;
 pub mod optim;
+pub mod pair;
+pub mod pool;
+pub mod reshape;
 pub mod sequential;
 pub mod tensor;
 
@@ -60,13 +62,14 @@ pub use activation::{Relu, Sigmoid, Tanh};
 pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv::Conv2d;
 pub use dropout::Dropout;
-pub use pool::MaxPool2d;
-pub use reshape::{Flatten, Reshape};
 pub use init::Init;
 pub use linear::Linear;
 pub use loss::{CrossEntropyLoss, MseLoss};
 pub use module::{param_count, Mode, Module};
 pub use optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
+pub use pair::{AuxLoss, Siamese, Twin};
+pub use pool::MaxPool2d;
+pub use reshape::{Flatten, Reshape};
 pub use sequential::Seq;
 pub use tensor::{
     argmax, reshape, reshape_mut, zeroed_in_place, Batch, Image, Images, Tensor, Zeroable,

@@ -12,6 +12,12 @@ pub trait Optimizer {
     /// One update step; gradients are left as they are (call `zero_grad` before the next
     /// backward pass).
     fn step<M: Module>(&mut self, model: &mut M);
+
+    /// The current step size.
+    fn learning_rate(&self) -> f32;
+
+    /// Changes the step size (learning-rate schedules).
+    fn set_learning_rate(&mut self, lr: f32);
 }
 
 struct SameCount<M, const P: usize>(core::marker::PhantomData<M>);
@@ -72,6 +78,14 @@ impl<const P: usize> Sgd<P> {
 }
 
 impl<const P: usize> Optimizer for Sgd<P> {
+    fn learning_rate(&self) -> f32 {
+        self.config.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.config.lr = lr;
+    }
+
     fn step<M: Module>(&mut self, model: &mut M) {
         let () = SameCount::<M, P>::CHECK;
         let SgdConfig {
@@ -153,6 +167,14 @@ impl<const P: usize> Adam<P> {
 }
 
 impl<const P: usize> Optimizer for Adam<P> {
+    fn learning_rate(&self) -> f32 {
+        self.config.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.config.lr = lr;
+    }
+
     fn step<M: Module>(&mut self, model: &mut M) {
         let () = SameCount::<M, P>::CHECK;
         let AdamConfig {

@@ -66,7 +66,9 @@ impl<
 
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
         let () = Self::SHAPE_CHECK;
-        for ((image, out_image), win_image) in input.iter().zip(&mut self.output).zip(&mut self.winner) {
+        for ((image, out_image), win_image) in
+            input.iter().zip(&mut self.output).zip(&mut self.winner)
+        {
             for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
                 for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
                     *out = image[oy * K][ox * K];
@@ -123,14 +125,27 @@ mod tests {
     #[test]
     fn known_values_and_routing() {
         let mut pool = MaxPool2d::<1, 4, 4, 1, 2, 2, 2>::zeroed();
-        let rows = [[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 1.0], [0.0, 0.0, 7.0, 6.0], [9.0, 0.0, 6.0, 7.0]];
-        let input: Images<1, 4, 4, 1> = [core::array::from_fn(|y| core::array::from_fn(|x| [rows[y][x]]))];
+        let rows = [
+            [1.0, 5.0, 2.0, 0.0],
+            [3.0, 4.0, 8.0, 1.0],
+            [0.0, 0.0, 7.0, 6.0],
+            [9.0, 0.0, 6.0, 7.0],
+        ];
+        let input: Images<1, 4, 4, 1> = [core::array::from_fn(|y| {
+            core::array::from_fn(|x| [rows[y][x]])
+        })];
         assert_eq!(pool.forward(&input), &[[[[5.0], [8.0]], [[9.0], [7.0]]]]);
         let mut grad_input = Images::<1, 4, 4, 1>::zeroed();
-        pool.backward(&input, &[[[[1.0], [2.0]], [[3.0], [4.0]]]], Some(&mut grad_input));
+        pool.backward(
+            &input,
+            &[[[[1.0], [2.0]], [[3.0], [4.0]]]],
+            Some(&mut grad_input),
+        );
         let flat: [f32; 16] = *crate::reshape(&grad_input);
         // Ties between the two 7s go to the first one (row 2, column 2).
-        let expected = [0., 1., 0., 0., 0., 0., 2., 0., 0., 0., 4., 0., 3., 0., 0., 0.];
+        let expected = [
+            0., 1., 0., 0., 0., 0., 2., 0., 0., 0., 4., 0., 3., 0., 0., 0.,
+        ];
         assert_eq!(flat, expected);
     }
 
@@ -145,6 +160,9 @@ mod tests {
 
     #[test]
     fn gradient() {
-        assert_gradients(&mut MaxPool2d::<2, 4, 6, 3, 2, 2, 3>::zeroed(), &mut rng(52));
+        assert_gradients(
+            &mut MaxPool2d::<2, 4, 6, 3, 2, 2, 3>::zeroed(),
+            &mut rng(52),
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::init::Init;
 use crate::module::{Mode, Module};
-use crate::tensor::Zeroable;
+use crate::tensor::{Tensor, Zeroable};
 use rand_core::Rng;
 
 /// `First` followed by `Then`. `Then`'s input type must be `First`'s output type, so a
@@ -60,6 +60,25 @@ impl<A: Module, B: Module<Input = A::Output>> Module for Seq<A, B> {
     fn set_mode(&mut self, mode: Mode) {
         self.first.set_mode(mode);
         self.then.set_mode(mode);
+    }
+}
+
+impl<A: Module, B: Module<Input = A::Output>> Seq<A, B> {
+    /// As [`Module::backward`], with `extra` added to the gradient at the junction: for a
+    /// loss that also depends on `first`'s output (auxiliary losses).
+    pub fn backward_adding(
+        &mut self,
+        input: &A::Input,
+        grad_output: &B::Output,
+        extra: &A::Output,
+        grad_input: Option<&mut A::Input>,
+    ) {
+        let middle = self.first.output(input);
+        self.then
+            .backward(middle, grad_output, Some(&mut self.junction_grad));
+        let junction = self.junction_grad.flat_mut().iter_mut().zip(extra.flat());
+        junction.for_each(|(g, &e)| *g += e);
+        self.first.backward(input, &self.junction_grad, grad_input);
     }
 }
 

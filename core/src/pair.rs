@@ -1,0 +1,350 @@
+//! Applying digit networks to both images of a pair: with shared weights ([`Siamese`]) or
+//! with two separate networks ([`Twin`]), and the auxiliary digit loss ([`AuxLoss`]).
+//!
+//! A batch of `B` pairs is `[[Item; 2]; B]`, which has exactly the memory layout of a batch
+//! of `2B` single items (pair `i`, image `c` is item `2i + c`). Both wrappers output
+//! `[[Out; 2]; B]`, the two results of each pair side by side: reshaped to
+//! `Batch<B, 2 * len(Out)>` this is their concatenation, ready for a head network.
+
+use crate::init::Init;
+use crate::loss::CrossEntropyLoss;
+use crate::module::{Mode, Module};
+use crate::tensor::{reshape, reshape_mut, Batch, Tensor, Zeroable};
+use core::marker::PhantomData;
+use rand_core::Rng;
+
+/// One network `M` applied to both items of every pair, sharing its weights: `M` runs once
+/// on the `B2 = 2B` items, so the gradients of both uses simply accumulate.
+pub struct Siamese<M, Item, Out, const B: usize, const B2: usize>
+where
+    M: Module<Input = [Item; B2], Output = [Out; B2]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+    /// The shared network.
+    pub net: M,
+    _items: PhantomData<(Item, Out)>,
+}
+
+// SAFETY: one Zeroable field.
+unsafe impl<M, Item, Out, const B: usize, const B2: usize> Zeroable for Siamese<M, Item, Out, B, B2>
+where
+    M: Module<Input = [Item; B2], Output = [Out; B2]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+}
+
+impl<M, Item, Out, const B: usize, const B2: usize> Siamese<M, Item, Out, B, B2>
+where
+    M: Module<Input = [Item; B2], Output = [Out; B2]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+    const SHAPE_CHECK: () = assert!(
+        B2 == 2 * B,
+        "Siamese: the shared network's batch must be 2B"
+    );
+}
+
+impl<M, Item, Out, const B: usize, const B2: usize> Module for Siamese<M, Item, Out, B, B2>
+where
+    M: Module<Input = [Item; B2], Output = [Out; B2]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+    type Input = [[Item; 2]; B];
+    type Output = [[Out; 2]; B];
+    const PARAMS: usize = M::PARAMS;
+
+    fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
+        let () = Self::SHAPE_CHECK;
+        reshape(self.net.forward(reshape(input)))
+    }
+
+    fn output<'a>(&'a self, input: &'a Self::Input) -> &'a Self::Output {
+        reshape(self.net.output(reshape(input)))
+    }
+
+    fn backward(
+        &mut self,
+        input: &Self::Input,
+        grad_output: &Self::Output,
+        grad_input: Option<&mut Self::Input>,
+    ) {
+        let grad_input = grad_input.map(|g| reshape_mut::<_, M::Input>(g));
+        self.net
+            .backward(reshape(input), reshape(grad_output), grad_input);
+    }
+
+    fn visit_params(&mut self, visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {
+        self.net.visit_params(visit);
+    }
+
+    fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
+        self.net.init(scheme, rng);
+    }
+
+    fn set_mode(&mut self, mode: Mode) {
+        self.net.set_mode(mode);
+    }
+}
+
+/// Two separate networks, `first` on the first item of every pair and `second` on the
+/// second: the no-sharing counterpart of [`Siamese`], with twice the parameters when both
+/// have the same shape. Owns the split inputs and the gradients it routes.
+pub struct Twin<M1, M2, Item, Out, const B: usize>
+where
+    M1: Module<Input = [Item; B], Output = [Out; B]>,
+    M2: Module<Input = [Item; B], Output = [Out; B]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+    /// The network for the first item.
+    pub first: M1,
+    /// The network for the second item.
+    pub second: M2,
+    split_input: [[Item; B]; 2],
+    split_grad: [[Out; B]; 2],
+    split_grad_input: [[Item; B]; 2],
+    output: [[Out; 2]; B],
+}
+
+// SAFETY: Zeroable modules and tensors.
+unsafe impl<M1, M2, Item, Out, const B: usize> Zeroable for Twin<M1, M2, Item, Out, B>
+where
+    M1: Module<Input = [Item; B], Output = [Out; B]>,
+    M2: Module<Input = [Item; B], Output = [Out; B]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+}
+
+impl<M1, M2, Item, Out, const B: usize> Module for Twin<M1, M2, Item, Out, B>
+where
+    M1: Module<Input = [Item; B], Output = [Out; B]>,
+    M2: Module<Input = [Item; B], Output = [Out; B]>,
+    Item: Tensor,
+    Out: Tensor,
+{
+    type Input = [[Item; 2]; B];
+    type Output = [[Out; 2]; B];
+    const PARAMS: usize = M1::PARAMS + M2::PARAMS;
+
+    fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
+        for (i, pair) in input.iter().enumerate() {
+            self.split_input[0][i] = pair[0];
+            self.split_input[1][i] = pair[1];
+        }
+        let first = self.first.forward(&self.split_input[0]);
+        let second = self.second.forward(&self.split_input[1]);
+        for ((out, a), b) in self.output.iter_mut().zip(first).zip(second) {
+            *out = [*a, *b];
+        }
+        &self.output
+    }
+
+    fn output<'a>(&'a self, _input: &'a Self::Input) -> &'a Self::Output {
+        &self.output
+    }
+
+    fn backward(
+        &mut self,
+        _input: &Self::Input,
+        grad_output: &Self::Output,
+        grad_input: Option<&mut Self::Input>,
+    ) {
+        for (i, g) in grad_output.iter().enumerate() {
+            self.split_grad[0][i] = g[0];
+            self.split_grad[1][i] = g[1];
+        }
+        let want = grad_input.is_some();
+        let [gi_first, gi_second] = &mut self.split_grad_input;
+        self.first.backward(
+            &self.split_input[0],
+            &self.split_grad[0],
+            want.then_some(gi_first),
+        );
+        self.second.backward(
+            &self.split_input[1],
+            &self.split_grad[1],
+            want.then_some(gi_second),
+        );
+        if let Some(grad_input) = grad_input {
+            for (i, gi) in grad_input.iter_mut().enumerate() {
+                *gi = [self.split_grad_input[0][i], self.split_grad_input[1][i]];
+            }
+        }
+    }
+
+    fn visit_params(&mut self, visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {
+        self.first.visit_params(visit);
+        self.second.visit_params(visit);
+    }
+
+    fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
+        self.first.init(scheme, rng);
+        self.second.init(scheme, rng);
+    }
+
+    fn set_mode(&mut self, mode: Mode) {
+        self.first.set_mode(mode);
+        self.second.set_mode(mode);
+    }
+}
+
+/// The Project 1 objective with auxiliary losses: cross-entropy of the main `K`-way
+/// prediction plus `weight` times the cross-entropies of the `D`-way predictions of both
+/// items of each pair (`B2 = 2B` of them).
+///
+/// Use with a [`Seq`](struct@crate::Seq) whose first half outputs the per-item predictions:
+/// the auxiliary gradient enters at that junction through
+/// [`Seq::backward_adding`](crate::Seq::backward_adding).
+pub struct AuxLoss<const B: usize, const B2: usize, const K: usize, const D: usize> {
+    main: CrossEntropyLoss<B, K>,
+    aux: CrossEntropyLoss<B2, D>,
+}
+
+// SAFETY: two Zeroable losses.
+unsafe impl<const B: usize, const B2: usize, const K: usize, const D: usize> Zeroable
+    for AuxLoss<B, B2, K, D>
+{
+}
+
+impl<const B: usize, const B2: usize, const K: usize, const D: usize> AuxLoss<B, B2, K, D> {
+    const SHAPE_CHECK: () = assert!(B2 == 2 * B, "AuxLoss: B2 must be 2B");
+
+    /// A new loss.
+    pub fn new() -> Self {
+        Self::zeroed()
+    }
+
+    /// `CE(logits, targets) + weight * mean over items of CE(item_logits, classes)`, where
+    /// the auxiliary mean runs over all `2B` items, as `CrossEntropyLoss` on the
+    /// concatenated batch would.
+    pub fn forward(
+        &mut self,
+        logits: &Batch<B, K>,
+        targets: &[usize; B],
+        item_logits: &[[[f32; D]; 2]; B],
+        classes: &[[usize; 2]; B],
+        weight: f32,
+    ) -> f32 {
+        let () = Self::SHAPE_CHECK;
+        let item_classes: [usize; B2] = core::array::from_fn(|k| classes[k / 2][k % 2]);
+        let main = self.main.forward(logits, targets);
+        main + self
+            .aux
+            .forward_scaled(reshape(item_logits), &item_classes, weight)
+    }
+
+    /// dL/d(logits).
+    pub fn grad_logits(&self) -> &Batch<B, K> {
+        self.main.grad()
+    }
+
+    /// dL/d(item_logits).
+    pub fn grad_items(&self) -> &[[[f32; D]; 2]; B] {
+        reshape(self.aux.grad())
+    }
+}
+
+impl<const B: usize, const B2: usize, const K: usize, const D: usize> Default
+    for AuxLoss<B, B2, K, D>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::{assert_gradients, rng};
+    use crate::{Linear, Relu, Reshape, Seq};
+
+    type Tower<const N: usize> = Seq![Linear<3, 4, N>, Relu<Batch<N, 4>>, Linear<4, 2, N>];
+
+    #[test]
+    fn siamese_applies_one_network_to_both_items() {
+        let mut r = rng(80);
+        let mut s = Siamese::<Tower<6>, [f32; 3], [f32; 2], 3, 6>::zeroed();
+        s.init(Init::PyTorchDefault, &mut r);
+        let x = [[[0.1, 0.2, 0.3], [0.4, -0.5, 0.6]]; 3];
+        let y = *s.forward(&x);
+        // Same weights, items in swapped order: outputs swap.
+        let mut swapped = x;
+        swapped.iter_mut().for_each(|p| p.swap(0, 1));
+        let y2 = *s.forward(&swapped);
+        assert_eq!(y[0][0], y2[0][1]);
+        assert_eq!(y[0][1], y2[0][0]);
+        assert_eq!(
+            Siamese::<Tower<6>, [f32; 3], [f32; 2], 3, 6>::PARAMS,
+            16 + 10
+        );
+    }
+
+    #[test]
+    fn siamese_gradient_accumulates_both_uses() {
+        let mut r = rng(81);
+        let mut s = Siamese::<Tower<4>, [f32; 3], [f32; 2], 2, 4>::zeroed();
+        s.init(Init::PyTorchDefault, &mut r);
+        assert_gradients(&mut s, &mut r);
+    }
+
+    #[test]
+    fn twin_has_separate_weights_and_correct_gradients() {
+        let mut r = rng(82);
+        let mut t = Twin::<Tower<3>, Tower<3>, [f32; 3], [f32; 2], 3>::zeroed();
+        t.init(Init::PyTorchDefault, &mut r);
+        assert_eq!(
+            Twin::<Tower<3>, Tower<3>, [f32; 3], [f32; 2], 3>::PARAMS,
+            2 * 26
+        );
+        let x = [[[0.1, 0.2, 0.3], [0.1, 0.2, 0.3]]; 3];
+        let y = t.forward(&x);
+        assert_ne!(y[0][0], y[0][1], "same item, different networks");
+        assert_gradients(&mut t, &mut r);
+    }
+
+    #[test]
+    fn aux_loss_gradient_through_a_junction() {
+        // items -> per-item logits (Siamese) -> concatenated -> head; the auxiliary
+        // gradient joins at the junction. Checked against finite differences of the total.
+        type Items = Siamese<Tower<4>, [f32; 3], [f32; 2], 2, 4>;
+        type Head = Seq![Reshape<[[[f32; 2]; 2]; 2], Batch<2, 4>>, Linear<4, 2, 2>];
+        let mut r = rng(83);
+        let mut net = Seq::<Items, Head>::zeroed();
+        net.init(Init::PyTorchDefault, &mut r);
+        let x = [
+            [[0.3, -0.2, 0.9], [-0.4, 0.5, 0.1]],
+            [[0.7, 0.2, -0.6], [0.2, -0.8, 0.4]],
+        ];
+        let (targets, classes) = ([1, 0], [[0, 1], [1, 1]]);
+        let total = |net: &mut Seq<Items, Head>, loss: &mut AuxLoss<2, 4, 2, 2>| {
+            let logits = *net.forward(&x);
+            let items = *net.first.output(&x);
+            loss.forward(&logits, &targets, &items, &classes, 0.7)
+        };
+        let mut loss = AuxLoss::new();
+        net.zero_grad();
+        total(&mut net, &mut loss);
+        let (gl, gi) = (*loss.grad_logits(), *loss.grad_items());
+        net.backward_adding(&x, &gl, &gi, None);
+        for j in 0..<Seq<Items, Head>>::PARAMS {
+            let (mut original, mut analytic) = (0.0, 0.0);
+            crate::gradcheck::with_param(&mut net, j, |v, g| (original, analytic) = (*v, *g));
+            let eps = 1e-2;
+            crate::gradcheck::with_param(&mut net, j, |v, _| *v = original + eps);
+            let up = total(&mut net, &mut loss);
+            crate::gradcheck::with_param(&mut net, j, |v, _| *v = original - eps);
+            let down = total(&mut net, &mut loss);
+            crate::gradcheck::with_param(&mut net, j, |v, _| *v = original);
+            let numeric = (up - down) / (2.0 * eps);
+            assert!(
+                (analytic - numeric).abs() < 1e-2 * analytic.abs() + 1e-3,
+                "param {j}: {analytic} vs {numeric}"
+            );
+        }
+    }
+}
