@@ -7,7 +7,7 @@
 //! gradient is the transposed operation, a dot product over output channels.
 
 use crate::init::Init;
-use crate::kernels::{axpy, dot};
+use crate::kernels::axpy;
 use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
 use rand_core::Rng;
@@ -38,8 +38,14 @@ pub struct Conv2d<
     pub weight_grad: [[[[f32; CO]; CI]; K]; K],
     /// dL/d(bias), accumulated by `backward`.
     pub bias_grad: [f32; CO],
+    /// `weight` transposed to `[ky][kx][co][ci]`, refreshed by each backward pass.
+    weight_t: [[[[f32; CI]; CO]; K]; K],
     output: Images<B, OH, OW, CO>,
 }
+
+/// Output pixels of one row computed together by the blocked kernels: with 64 output
+/// channels, 4 pixels are 16 AVX-512 accumulators, all kept in registers.
+const PIXELS: usize = 4;
 
 // SAFETY: only f32 arrays.
 unsafe impl<
@@ -73,6 +79,50 @@ impl<
         "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
     );
 
+    /// Whether the PIXELS outputs starting at column `ox` are all inside the output and read
+    /// only real (not padding) input columns, so the blocked kernel applies.
+    #[inline(always)]
+    fn block_is_interior(ox: usize) -> bool {
+        ox + PIXELS <= OW && ox >= P && ox + PIXELS + K <= W + P + 1
+    }
+
+    /// dL/d(input): every output gradient is spread back over the input pixels its kernel
+    /// read. The kernel is first transposed to `[ky][kx][co][ci]` so that the inner loop
+    /// runs over input channels with independent lanes (an axpy into a register-resident
+    /// accumulator) instead of one horizontal sum per input channel.
+    fn input_gradient(
+        &mut self,
+        grad_output: &Images<B, OH, OW, CO>,
+        grad_input: &mut Images<B, H, W, CI>,
+    ) {
+        for ky in 0..K {
+            for kx in 0..K {
+                for ci in 0..CI {
+                    for co in 0..CO {
+                        self.weight_t[ky][kx][co][ci] = self.weight[ky][kx][ci][co];
+                    }
+                }
+            }
+        }
+        grad_input.flat_mut().fill(0.0);
+        for (gi_image, grad_image) in grad_input.iter_mut().zip(grad_output) {
+            for (oy, grad_row) in grad_image.iter().enumerate() {
+                for (ox, g) in grad_row.iter().enumerate() {
+                    for ky in Self::taps(oy, H) {
+                        for kx in Self::taps(ox, W) {
+                            let target = &mut gi_image[oy + ky - P][ox + kx - P];
+                            let mut acc = *target;
+                            for (&gc, wt) in g.iter().zip(&self.weight_t[ky][kx]) {
+                                axpy(&mut acc, gc, wt);
+                            }
+                            *target = acc;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Input rows `iy` (and kernel rows `ky`) that output row `oy` reads, clipped to the image.
     #[inline(always)]
     fn taps(o: usize, size: usize) -> core::ops::Range<usize> {
@@ -103,16 +153,38 @@ impl<
         let () = Self::SHAPE_CHECK;
         for (image, out_image) in input.iter().zip(self.output.iter_mut()) {
             for (oy, out_row) in out_image.iter_mut().enumerate() {
-                for (ox, out) in out_row.iter_mut().enumerate() {
-                    *out = self.bias;
-                    for ky in Self::taps(oy, H) {
-                        let row = &image[oy + ky - P];
-                        for kx in Self::taps(ox, W) {
-                            let pixel = &row[ox + kx - P];
-                            for (x, w) in pixel.iter().zip(&self.weight[ky][kx]) {
-                                axpy(out, *x, w);
+                let rows = Self::taps(oy, H);
+                let mut ox = 0;
+                while ox < OW {
+                    if Self::block_is_interior(ox) {
+                        // PIXELS outputs at once: each weight row is loaded once and used
+                        // PIXELS times, and the accumulators stay in registers.
+                        let mut acc = [self.bias; PIXELS];
+                        for ky in rows.clone() {
+                            let row = &image[oy + ky - P];
+                            for (kx, weights) in self.weight[ky].iter().enumerate() {
+                                let column = ox + kx - P;
+                                for (ci, w) in weights.iter().enumerate() {
+                                    for (j, a) in acc.iter_mut().enumerate() {
+                                        axpy(a, row[column + j][ci], w);
+                                    }
+                                }
                             }
                         }
+                        out_row[ox..ox + PIXELS].copy_from_slice(&acc);
+                        ox += PIXELS;
+                    } else {
+                        let mut acc = self.bias;
+                        for ky in rows.clone() {
+                            let row = &image[oy + ky - P];
+                            for kx in Self::taps(ox, W) {
+                                for (x, w) in row[ox + kx - P].iter().zip(&self.weight[ky][kx]) {
+                                    axpy(&mut acc, *x, w);
+                                }
+                            }
+                        }
+                        out_row[ox] = acc;
+                        ox += 1;
                     }
                 }
             }
@@ -130,30 +202,51 @@ impl<
         grad_output: &Self::Output,
         mut grad_input: Option<&mut Self::Input>,
     ) {
-        if let Some(gi) = grad_input.as_deref_mut() {
-            gi.flat_mut().fill(0.0);
-        }
-        for (b, (image, grad_image)) in input.iter().zip(grad_output).enumerate() {
+        for (image, grad_image) in input.iter().zip(grad_output) {
             for (oy, grad_row) in grad_image.iter().enumerate() {
-                for (ox, g) in grad_row.iter().enumerate() {
-                    axpy(&mut self.bias_grad, 1.0, g);
-                    for ky in Self::taps(oy, H) {
-                        let iy = oy + ky - P;
-                        for kx in Self::taps(ox, W) {
-                            let ix = ox + kx - P;
-                            let pixel = &image[iy][ix];
-                            for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
-                                axpy(wg, *x, g);
+                let rows = Self::taps(oy, H);
+                let mut ox = 0;
+                while ox < OW {
+                    let block = if Self::block_is_interior(ox) {
+                        PIXELS
+                    } else {
+                        1
+                    };
+                    let g = &grad_row[ox..ox + block];
+                    for gj in g {
+                        axpy(&mut self.bias_grad, 1.0, gj);
+                    }
+                    for ky in rows.clone() {
+                        let row = &image[oy + ky - P];
+                        if block == PIXELS {
+                            // One load and store of each weight-gradient row per PIXELS
+                            // outputs; the PIXELS output gradients stay in registers.
+                            let g: &[[f32; CO]; PIXELS] = g.try_into().expect("block");
+                            for (kx, grads) in self.weight_grad[ky].iter_mut().enumerate() {
+                                let column = ox + kx - P;
+                                for (ci, wg) in grads.iter_mut().enumerate() {
+                                    let mut acc = *wg;
+                                    for (j, gj) in g.iter().enumerate() {
+                                        axpy(&mut acc, row[column + j][ci], gj);
+                                    }
+                                    *wg = acc;
+                                }
                             }
-                            if let Some(gi) = grad_input.as_deref_mut() {
-                                for (gx, w) in gi[b][iy][ix].iter_mut().zip(&self.weight[ky][kx]) {
-                                    *gx += dot(w, g);
+                        } else {
+                            for kx in Self::taps(ox, W) {
+                                let pixel = &row[ox + kx - P];
+                                for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
+                                    axpy(wg, *x, &g[0]);
                                 }
                             }
                         }
                     }
+                    ox += block;
                 }
             }
+        }
+        if let Some(grad_input) = grad_input.as_deref_mut() {
+            self.input_gradient(grad_output, grad_input);
         }
     }
 
@@ -222,6 +315,72 @@ mod tests {
         let mut conv = Conv2d::<2, 4, 3, 2, 2, 3, 1, 4, 3>::zeroed();
         conv.init(Init::HeNormal, &mut r);
         assert_gradients(&mut conv, &mut r);
+    }
+
+    /// The definition, written as plainly as possible, against the blocked kernels.
+    fn reference<
+        const H: usize,
+        const W: usize,
+        const CI: usize,
+        const CO: usize,
+        const OH: usize,
+        const OW: usize,
+    >(
+        conv: &Conv2d<1, H, W, CI, CO, 3, 1, OH, OW>,
+        x: &Images<1, H, W, CI>,
+    ) -> Images<1, OH, OW, CO> {
+        let mut out = Images::<1, OH, OW, CO>::zeroed();
+        for oy in 0..OH {
+            for ox in 0..OW {
+                for co in 0..CO {
+                    let mut sum = conv.bias[co];
+                    for ky in 0..3 {
+                        for kx in 0..3 {
+                            let (iy, ix) = ((oy + ky) as isize - 1, (ox + kx) as isize - 1);
+                            if iy < 0 || ix < 0 || iy >= H as isize || ix >= W as isize {
+                                continue;
+                            }
+                            for ci in 0..CI {
+                                sum += conv.weight[ky][kx][ci][co]
+                                    * x[0][iy as usize][ix as usize][ci];
+                            }
+                        }
+                    }
+                    out[0][oy][ox][co] = sum;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocked_kernel_matches_the_definition() {
+        let mut r = rng(53);
+        let mut conv = Conv2d::<1, 5, 11, 3, 5, 3, 1, 5, 11>::zeroed();
+        conv.init(Init::PyTorchDefault, &mut r);
+        let mut x = Images::<1, 5, 11, 3>::zeroed();
+        x.flat_mut()
+            .iter_mut()
+            .for_each(|v| *v = crate::init::uniform(&mut r, -1.0, 1.0));
+        let expected = reference(&conv, &x);
+        let got = conv.forward(&x);
+        for (a, b) in got.flat().iter().zip(expected.flat()) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn gradient_through_blocked_and_border_pixels() {
+        let mut r = rng(54);
+        // Output width 9 with padding 1: column 0 and columns 5-8 take the single-pixel
+        // path, columns 1-4 the blocked one.
+        let mut padded = Conv2d::<2, 3, 9, 2, 3, 3, 1, 3, 9>::zeroed();
+        padded.init(Init::PyTorchDefault, &mut r);
+        assert_gradients(&mut padded, &mut r);
+        // No padding, output width 6: one block and two single pixels per row.
+        let mut plain = Conv2d::<1, 4, 8, 3, 2, 3, 0, 2, 6>::zeroed();
+        plain.init(Init::PyTorchDefault, &mut r);
+        assert_gradients(&mut plain, &mut r);
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! - [`memory`]: heap placement of the core's fixed-size networks.
 pub mod cli;
 pub mod memory;
+pub mod mnist;
+pub mod p1;
 pub mod p2;
+pub mod pairs;
 pub mod parallel;
 pub mod results;
 pub mod stats;

@@ -1,0 +1,449 @@
+//! Project 1: is the first of two MNIST digits less than or equal to the second?
+//!
+//! Every architecture is trained by the same loop ([`fit`]) with the same data pipeline
+//! (inputs standardised with the training pairs' pixel mean and standard deviation), the
+//! same optimiser and schedule, so that differences between `convnet`, `siamese`, `aux` and
+//! `siamese-aux` come from weight sharing and the auxiliary loss alone.
+
+use crate::memory::boxed_zeroed;
+use crate::mnist::Mnist;
+use crate::pairs::{generate_pair_sets, PairImage, PairSet, HALF};
+use crate::results::RoundResult;
+use minidl::init::shuffle;
+use minidl::rand_core::SeedableRng;
+use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use minidl::{
+    argmax, Adam, AdamConfig, AuxLoss, Batch, Conv2d, CrossEntropyLoss, Flatten, Image, Images,
+    Init, Linear, MaxPool2d, Mode, Module, Optimizer, Relu, Reshape, Seq, Siamese, Tensor, Twin,
+    Zeroable,
+};
+use std::time::Instant;
+
+/// Pairs in each of the training and test sets.
+pub const PAIRS: usize = 1000;
+/// Default number of epochs.
+pub const DEFAULT_EPOCHS: usize = 25;
+/// Mini-batch size (pairs).
+pub const B: usize = 50;
+/// Images in a mini-batch of pairs.
+pub const B2: usize = 2 * B;
+/// Pixels of a pair (2 x 14 x 14).
+pub const PAIR_PIXELS: usize = 2 * HALF * HALF;
+
+/// The architectures, in the order they are run and reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Arch {
+    /// Fully connected on the 392 pixels.
+    Mlp,
+    /// The handout's convnet on the 2-channel image (70,906 parameters).
+    Convnet,
+    /// One digit network on each image (shared weights), a head on the two outputs.
+    Siamese,
+    /// Two separate digit networks, auxiliary digit loss.
+    Aux,
+    /// Shared digit network and auxiliary digit loss.
+    SiameseAux,
+}
+
+impl Arch {
+    /// Every architecture, in report order.
+    pub const ALL: [Arch; 5] = [
+        Arch::Mlp,
+        Arch::Convnet,
+        Arch::Siamese,
+        Arch::Aux,
+        Arch::SiameseAux,
+    ];
+
+    /// The name used on the command line, in tables and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Mlp => "mlp",
+            Arch::Convnet => "convnet",
+            Arch::Siamese => "siamese",
+            Arch::Aux => "aux",
+            Arch::SiameseAux => "siamese-aux",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn from_name(name: &str) -> Option<Arch> {
+        Arch::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Trainable parameters.
+    pub fn params(self) -> usize {
+        match self {
+            Arch::Mlp => MlpNet::PARAMS,
+            Arch::Convnet => ConvNet::PARAMS,
+            Arch::Siamese | Arch::SiameseAux => SiameseNet::PARAMS,
+            Arch::Aux => TwinNet::PARAMS,
+        }
+    }
+}
+
+// ---- The networks -------------------------------------------------------------------------
+
+/// `mlp`: 392 -> 160 -> 50 -> 2, about the convnet's parameter count.
+pub type MlpNet = Seq![
+    Linear<PAIR_PIXELS, 160, B>,
+    Relu<Batch<B, 160>>,
+    Linear<160, 50, B>,
+    Relu<Batch<B, 50>>,
+    Linear<50, 2, B>,
+];
+
+/// The handout's convnet: conv 3x3 2->32, max-pool 2, ReLU, conv 3x3 32->64, max-pool 2,
+/// ReLU, linear 256 -> 200, ReLU, linear 200 -> 2.
+pub type ConvNet = Seq![
+    Conv2d<B, 14, 14, 2, 32, 3, 0, 12, 12>,
+    MaxPool2d<B, 12, 12, 32, 2, 6, 6>,
+    Relu<Images<B, 6, 6, 32>>,
+    Conv2d<B, 6, 6, 32, 64, 3, 0, 4, 4>,
+    MaxPool2d<B, 4, 4, 64, 2, 2, 2>,
+    Relu<Images<B, 2, 2, 64>>,
+    Flatten<B, 2, 2, 64, 256>,
+    Linear<256, 200, B>,
+    Relu<Batch<B, 200>>,
+    Linear<200, 2, B>,
+];
+
+/// The convnet's layers on one 1-channel image, ending in 10 digit logits; `N` images a
+/// batch.
+pub type DigitNet<const N: usize> = Seq![
+    Conv2d<N, 14, 14, 1, 32, 3, 0, 12, 12>,
+    MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
+    Relu<Images<N, 6, 6, 32>>,
+    Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
+    MaxPool2d<N, 4, 4, 64, 2, 2, 2>,
+    Relu<Images<N, 2, 2, 64>>,
+    Flatten<N, 2, 2, 64, 256>,
+    Linear<256, 200, N>,
+    Relu<Batch<N, 200>>,
+    Linear<200, 10, N>,
+];
+
+/// One image of a pair.
+pub type Digit = Image<HALF, HALF, 1>;
+/// The digit logits of both images of every pair.
+pub type PairLogits = [[[f32; 10]; 2]; B];
+
+/// The head on the two digit outputs: 20 -> 60 -> 2.
+pub type Head = Seq![Reshape<PairLogits, Batch<B, 20>>, Linear<20, 60, B>, Relu<Batch<B, 60>>, Linear<60, 2, B>];
+
+/// `siamese` and `siamese-aux`: one digit network for both images.
+pub type SiameseNet = Seq<Siamese<DigitNet<B2>, Digit, [f32; 10], B, B2>, Head>;
+/// `aux`: a digit network per image.
+pub type TwinNet = Seq<Twin<DigitNet<B>, DigitNet<B>, Digit, [f32; 10], B>, Head>;
+
+// ---- Feeding pairs to networks --------------------------------------------------------------
+
+/// Pixel standardisation with statistics of the training pairs only.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Standardise {
+    /// Mean pixel value.
+    pub mean: f32,
+    /// Standard deviation of the pixel values.
+    pub std: f32,
+}
+
+impl Standardise {
+    /// Mean and standard deviation of every pixel of `set`.
+    pub fn fit(set: &PairSet) -> Self {
+        let n = (set.len() * PAIR_PIXELS) as f64;
+        let pixels = || set.input.iter().flat_map(|p| p.iter().flatten().flatten());
+        let mean = pixels().map(|&v| v as f64).sum::<f64>() / n;
+        let var = pixels().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+        Self {
+            mean: mean as f32,
+            std: var.sqrt().max(1e-6) as f32,
+        }
+    }
+
+    fn apply(&self, v: f32) -> f32 {
+        (v - self.mean) / self.std
+    }
+}
+
+/// A network input that holds a batch of `B` pairs in its own layout.
+pub trait PairBatch: Tensor {
+    /// Writes `pair`, standardised, into slot `k` of the batch.
+    fn set(&mut self, k: usize, pair: &PairImage, norm: Standardise);
+}
+
+/// Flat vectors: both images, channel first, row by row.
+impl PairBatch for Batch<B, PAIR_PIXELS> {
+    fn set(&mut self, k: usize, pair: &PairImage, norm: Standardise) {
+        for (slot, &v) in self[k].iter_mut().zip(pair.iter().flatten().flatten()) {
+            *slot = norm.apply(v);
+        }
+    }
+}
+
+/// One 2-channel image (channels last).
+impl PairBatch for Images<B, HALF, HALF, 2> {
+    fn set(&mut self, k: usize, pair: &PairImage, norm: Standardise) {
+        for y in 0..HALF {
+            for x in 0..HALF {
+                self[k][y][x] = [norm.apply(pair[0][y][x]), norm.apply(pair[1][y][x])];
+            }
+        }
+    }
+}
+
+/// Two 1-channel images.
+impl PairBatch for [[Digit; 2]; B] {
+    fn set(&mut self, k: usize, pair: &PairImage, norm: Standardise) {
+        for c in 0..2 {
+            for y in 0..HALF {
+                for x in 0..HALF {
+                    self[k][c][y][x] = [norm.apply(pair[c][y][x])];
+                }
+            }
+        }
+    }
+}
+
+// ---- Objectives -----------------------------------------------------------------------------
+
+/// How a network is trained and read: the loss of one batch, and its predicted targets.
+pub trait Objective<N: Module<Output = Batch<B, 2>>>: Zeroable {
+    /// Forward and backward pass of one batch (gradients accumulate into `net`); returns
+    /// the loss.
+    fn train_batch(
+        &mut self,
+        net: &mut N,
+        input: &N::Input,
+        targets: &[usize; B],
+        classes: &[[usize; 2]; B],
+    ) -> f32;
+
+    /// Predicted targets of one batch.
+    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
+        for (o, logits) in out.iter_mut().zip(net.forward(input)) {
+            *o = argmax(logits);
+        }
+    }
+}
+
+/// Cross-entropy on the two target logits only.
+pub struct TargetOnly(CrossEntropyLoss<B, 2>);
+// SAFETY: one Zeroable field.
+unsafe impl Zeroable for TargetOnly {}
+
+impl<N: Module<Output = Batch<B, 2>>> Objective<N> for TargetOnly {
+    fn train_batch(
+        &mut self,
+        net: &mut N,
+        input: &N::Input,
+        targets: &[usize; B],
+        _: &[[usize; 2]; B],
+    ) -> f32 {
+        let loss = self.0.forward(net.forward(input), targets);
+        net.backward(input, self.0.grad(), None);
+        loss
+    }
+}
+
+/// Target cross-entropy plus `weight` times the digit cross-entropies of both images.
+pub struct WithAuxLoss {
+    loss: AuxLoss<B, B2, 2, 10>,
+    /// Weight of the auxiliary term.
+    pub weight: f32,
+}
+// SAFETY: Zeroable fields.
+unsafe impl Zeroable for WithAuxLoss {}
+
+impl<D, H> Objective<Seq<D, H>> for WithAuxLoss
+where
+    D: Module<Output = PairLogits>,
+    H: Module<Input = PairLogits, Output = Batch<B, 2>>,
+{
+    fn train_batch(
+        &mut self,
+        net: &mut Seq<D, H>,
+        input: &D::Input,
+        targets: &[usize; B],
+        classes: &[[usize; 2]; B],
+    ) -> f32 {
+        net.forward(input);
+        let (logits, digits) = (
+            net.then.output(net.first.output(input)),
+            net.first.output(input),
+        );
+        let loss = self
+            .loss
+            .forward(logits, targets, digits, classes, self.weight);
+        net.backward_adding(input, self.loss.grad_logits(), self.loss.grad_items(), None);
+        loss
+    }
+}
+
+// ---- Training -------------------------------------------------------------------------------
+
+/// Optimiser and schedule shared by every architecture.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recipe {
+    /// Passes over the 1,000 training pairs.
+    pub epochs: usize,
+    /// Adam's step size at the start; decays with a cosine to 1/100 of it.
+    pub lr: f32,
+    /// Weight of the auxiliary digit loss (architectures that use it).
+    pub aux_weight: f32,
+}
+
+impl Recipe {
+    /// The default recipe with `epochs` epochs.
+    pub fn new(epochs: usize) -> Self {
+        Self {
+            epochs,
+            lr: 2e-3,
+            aux_weight: 1.0,
+        }
+    }
+}
+
+/// Errors of `net` on `set`: the fraction of wrongly predicted targets. A last partial
+/// batch is padded with its own first pairs and the padding's predictions are ignored.
+fn error_rate<N, O>(
+    net: &mut N,
+    objective: &mut O,
+    input: &mut N::Input,
+    set: &PairSet,
+    norm: Standardise,
+) -> f64
+where
+    N: Module<Output = Batch<B, 2>>,
+    N::Input: PairBatch,
+    O: Objective<N>,
+{
+    net.set_mode(Mode::Eval);
+    let mut wrong = 0;
+    let mut predicted = [0usize; B];
+    let indices: Vec<usize> = (0..set.len()).collect();
+    for chunk in indices.chunks(B) {
+        for k in 0..B {
+            input.set(k, &set.input[chunk[k % chunk.len()]], norm);
+        }
+        objective.predict(net, input, &mut predicted);
+        wrong += chunk
+            .iter()
+            .zip(&predicted)
+            .filter(|(&i, &p)| set.target[i] != p)
+            .count();
+    }
+    net.set_mode(Mode::Train);
+    wrong as f64 / set.len() as f64
+}
+
+/// Trains `net` on `train` with `recipe`, then measures train and test error.
+fn fit<N, O>(
+    net: &mut N,
+    objective: &mut O,
+    optimizer: &mut impl Optimizer,
+    (train, test): (&PairSet, &PairSet),
+    recipe: &Recipe,
+    rng: &mut Xoshiro256PlusPlus,
+    seed: u64,
+) -> RoundResult
+where
+    N: Module<Output = Batch<B, 2>>,
+    N::Input: PairBatch,
+    O: Objective<N>,
+{
+    let norm = Standardise::fit(train);
+    let mut input: Box<N::Input> = boxed_zeroed();
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let (mut targets, mut classes) = ([0usize; B], [[0usize; 2]; B]);
+    let mut epoch_losses = Vec::with_capacity(recipe.epochs);
+    let start = Instant::now();
+    for epoch in 0..recipe.epochs {
+        optimizer.set_learning_rate(crate::p2::cosine_lr(recipe.lr, epoch, recipe.epochs));
+        shuffle(&mut order, rng);
+        let mut total = 0.0;
+        let batches = order.chunks_exact(B);
+        let count = batches.len();
+        for batch in batches {
+            for (k, &i) in batch.iter().enumerate() {
+                input.set(k, &train.input[i], norm);
+                targets[k] = train.target[i];
+                classes[k] = train.classes[i];
+            }
+            net.zero_grad();
+            total += objective.train_batch(net, &input, &targets, &classes);
+            optimizer.step(net);
+        }
+        epoch_losses.push(total / count as f32);
+    }
+    let train_seconds = start.elapsed().as_secs_f64();
+    RoundResult {
+        seed,
+        train_error: error_rate(net, objective, &mut input, train, norm),
+        test_error: error_rate(net, objective, &mut input, test, norm),
+        train_seconds,
+        epoch_losses,
+    }
+}
+
+/// Builds, initialises and trains one architecture on one round's data.
+fn fit_new<N, O, const P: usize>(
+    configure: impl FnOnce(&mut O),
+    data: (&PairSet, &PairSet),
+    recipe: &Recipe,
+    rng: &mut Xoshiro256PlusPlus,
+    seed: u64,
+) -> RoundResult
+where
+    N: Module<Output = Batch<B, 2>>,
+    N::Input: PairBatch,
+    O: Objective<N>,
+{
+    let mut net: Box<N> = boxed_zeroed();
+    net.init(Init::PyTorchDefault, rng);
+    let mut objective: Box<O> = boxed_zeroed();
+    configure(&mut objective);
+    let mut optimizer: Box<Adam<P>> = boxed_zeroed();
+    optimizer.reset(AdamConfig::with_lr(recipe.lr));
+    fit(
+        &mut *net,
+        &mut *objective,
+        &mut *optimizer,
+        data,
+        recipe,
+        rng,
+        seed,
+    )
+}
+
+/// One round of `arch`: new pairs and a new initialisation from `seed`.
+pub fn run_round(arch: Arch, mnist: &Mnist, seed: u64, recipe: &Recipe) -> RoundResult {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let (train, test) = generate_pair_sets(mnist, PAIRS, &mut rng);
+    let data = (&train, &test);
+    let aux = |o: &mut WithAuxLoss| o.weight = recipe.aux_weight;
+    match arch {
+        Arch::Mlp => {
+            fit_new::<MlpNet, TargetOnly, { MlpNet::PARAMS }>(|_| {}, data, recipe, &mut rng, seed)
+        }
+        Arch::Convnet => fit_new::<ConvNet, TargetOnly, { ConvNet::PARAMS }>(
+            |_| {},
+            data,
+            recipe,
+            &mut rng,
+            seed,
+        ),
+        Arch::Siamese => fit_new::<SiameseNet, TargetOnly, { SiameseNet::PARAMS }>(
+            |_| {},
+            data,
+            recipe,
+            &mut rng,
+            seed,
+        ),
+        Arch::Aux => {
+            fit_new::<TwinNet, WithAuxLoss, { TwinNet::PARAMS }>(aux, data, recipe, &mut rng, seed)
+        }
+        Arch::SiameseAux => fit_new::<SiameseNet, WithAuxLoss, { SiameseNet::PARAMS }>(
+            aux, data, recipe, &mut rng, seed,
+        ),
+    }
+}
