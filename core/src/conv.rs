@@ -200,7 +200,7 @@ impl<
         &mut self,
         input: &Self::Input,
         grad_output: &Self::Output,
-        mut grad_input: Option<&mut Self::Input>,
+        grad_input: Option<&mut Self::Input>,
     ) {
         for (image, grad_image) in input.iter().zip(grad_output) {
             for (oy, grad_row) in grad_image.iter().enumerate() {
@@ -245,7 +245,7 @@ impl<
                 }
             }
         }
-        if let Some(grad_input) = grad_input.as_deref_mut() {
+        if let Some(grad_input) = grad_input {
             self.input_gradient(grad_output, grad_input);
         }
     }
@@ -318,6 +318,7 @@ mod tests {
     }
 
     /// The definition, written as plainly as possible, against the blocked kernels.
+    #[allow(clippy::needless_range_loop)]
     fn reference<
         const H: usize,
         const W: usize,

@@ -10,9 +10,10 @@ use crate::tensor::{Tensor, Zeroable};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro128PlusPlus;
 
-/// Inverted dropout on a tensor `T`.
-pub struct Dropout<T: Tensor> {
-    rate: f32,
+/// Inverted dropout on a tensor `T`, dropping each element with probability
+/// `PERCENT / 100`. The rate is part of the type, like the shape: it is fixed when the
+/// architecture is written down, and a zeroed network already has it.
+pub struct Dropout<T: Tensor, const PERCENT: usize> {
     frozen: bool,
     mode: Mode,
     rng: Xoshiro128PlusPlus,
@@ -24,21 +25,18 @@ pub struct Dropout<T: Tensor> {
 // SAFETY: f32 tensors, a bool, a Mode (zero is `Train`) and the generator's integer state.
 // An all-zero xoshiro state is valid memory (it would only ever produce zeros); `init`
 // reseeds it before use.
-unsafe impl<T: Tensor> Zeroable for Dropout<T> {}
+unsafe impl<T: Tensor, const PERCENT: usize> Zeroable for Dropout<T, PERCENT> {}
 
-impl<T: Tensor> Dropout<T> {
-    /// Sets the drop probability `p` (0 <= p < 1).
-    ///
-    /// # Panics
-    /// If `p` is outside `[0, 1)`.
-    pub fn set_rate(&mut self, p: f32) {
-        assert!((0.0..1.0).contains(&p), "dropout rate {p} is not in [0, 1)");
-        self.rate = p;
-    }
+impl<T: Tensor, const PERCENT: usize> Dropout<T, PERCENT> {
+    const RATE_CHECK: () = assert!(PERCENT < 100, "dropout rate must be below 100%");
 
     /// The drop probability.
-    pub fn rate(&self) -> f32 {
-        self.rate
+    pub const fn rate() -> f32 {
+        PERCENT as f32 / 100.0
+    }
+
+    fn active(&self) -> bool {
+        self.mode == Mode::Train && PERCENT > 0
     }
 
     /// While frozen, training-mode forward passes reuse the last mask instead of drawing a
@@ -48,18 +46,19 @@ impl<T: Tensor> Dropout<T> {
     }
 }
 
-impl<T: Tensor> Module for Dropout<T> {
+impl<T: Tensor, const PERCENT: usize> Module for Dropout<T, PERCENT> {
     type Input = T;
     type Output = T;
 
     fn forward<'a>(&'a mut self, input: &'a T) -> &'a T {
-        if self.mode == Mode::Eval || self.rate == 0.0 {
+        let () = Self::RATE_CHECK;
+        if !self.active() {
             return input;
         }
         if !self.frozen {
-            let keep = 1.0 / (1.0 - self.rate);
+            let keep = 1.0 / (1.0 - Self::rate());
             for m in self.mask.flat_mut() {
-                *m = if unit(&mut self.rng) < self.rate {
+                *m = if unit(&mut self.rng) < Self::rate() {
                     0.0
                 } else {
                     keep
@@ -74,7 +73,7 @@ impl<T: Tensor> Module for Dropout<T> {
     }
 
     fn output<'a>(&'a self, input: &'a T) -> &'a T {
-        if self.mode == Mode::Eval || self.rate == 0.0 {
+        if !self.active() {
             input
         } else {
             &self.output
@@ -83,7 +82,7 @@ impl<T: Tensor> Module for Dropout<T> {
 
     fn backward(&mut self, _input: &T, grad_output: &T, grad_input: Option<&mut T>) {
         let Some(grad_input) = grad_input else { return };
-        if self.mode == Mode::Eval || self.rate == 0.0 {
+        if !self.active() {
             grad_input.flat_mut().copy_from_slice(grad_output.flat());
             return;
         }
@@ -109,8 +108,7 @@ mod tests {
 
     #[test]
     fn drops_about_p_and_keeps_the_mean() {
-        let mut d = Dropout::<[f32; 10_000]>::zeroed();
-        d.set_rate(0.3);
+        let mut d = Dropout::<[f32; 10_000], 30>::zeroed();
         d.init(Init::PyTorchDefault, &mut rng(70));
         let y = d.forward(&[1.0; 10_000]);
         let dropped = y.iter().filter(|&&v| v == 0.0).count();
@@ -122,8 +120,7 @@ mod tests {
 
     #[test]
     fn evaluation_is_identity_and_masks_differ_between_steps() {
-        let mut d = Dropout::<[f32; 64]>::zeroed();
-        d.set_rate(0.5);
+        let mut d = Dropout::<[f32; 64], 50>::zeroed();
         d.init(Init::PyTorchDefault, &mut rng(71));
         let first = *d.forward(&[1.0; 64]);
         let second = *d.forward(&[1.0; 64]);
@@ -135,8 +132,7 @@ mod tests {
     #[test]
     fn same_seed_same_masks() {
         let mask = |seed| {
-            let mut d = Dropout::<[f32; 32]>::zeroed();
-            d.set_rate(0.5);
+            let mut d = Dropout::<[f32; 32], 50>::zeroed();
             d.init(Init::PyTorchDefault, &mut rng(seed));
             *d.forward(&[1.0; 32])
         };
@@ -146,8 +142,7 @@ mod tests {
 
     #[test]
     fn gradient_with_a_frozen_mask() {
-        let mut d = Dropout::<[[f32; 8]; 3]>::zeroed();
-        d.set_rate(0.4);
+        let mut d = Dropout::<[[f32; 8]; 3], 40>::zeroed();
         d.init(Init::PyTorchDefault, &mut rng(72));
         d.forward(&[[1.0; 8]; 3]);
         d.freeze_mask(true);

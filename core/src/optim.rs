@@ -137,6 +137,23 @@ impl AdamConfig {
     }
 }
 
+/// The per-step constants of an Adam update.
+#[derive(Clone, Copy, Debug)]
+pub struct AdamStep {
+    /// Decay of the first moment.
+    pub beta1: f32,
+    /// Decay of the second moment.
+    pub beta2: f32,
+    /// Added to the denominator.
+    pub eps: f32,
+    /// L2 penalty.
+    pub weight_decay: f32,
+    /// `1 - beta2^t`.
+    pub correction2: f32,
+    /// `lr / (1 - beta1^t)`.
+    pub step_size: f32,
+}
+
 /// Adam (Kingma & Ba, 2015) with bias correction, for a model with `P` parameters.
 pub struct Adam<const P: usize> {
     /// Hyper-parameters; may be changed between steps.
@@ -192,15 +209,19 @@ impl<const P: usize> Optimizer for Adam<P> {
         model.visit_params(&mut |values, grads| {
             let range = offset..offset + values.len();
             offset += values.len();
-            let moments = self.first_moment[range.clone()]
-                .iter_mut()
-                .zip(&mut self.second_moment[range]);
-            for ((p, &g), (m, v)) in values.iter_mut().zip(grads.iter()).zip(moments) {
-                let g = g + weight_decay * *p;
-                *m = beta1 * *m + (1.0 - beta1) * g;
-                *v = beta2 * *v + (1.0 - beta2) * g * g;
-                *p -= step_size * *m / (libm::sqrtf(*v / correction2) + eps);
-            }
+            let (m, v) = (
+                &mut self.first_moment[range.clone()],
+                &mut self.second_moment[range],
+            );
+            let constants = AdamStep {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                correction2,
+                step_size,
+            };
+            crate::kernels::adam::update(values, grads, m, v, &constants);
         });
     }
 }

@@ -72,7 +72,7 @@ where
         grad_output: &Self::Output,
         grad_input: Option<&mut Self::Input>,
     ) {
-        let grad_input = grad_input.map(|g| reshape_mut::<_, M::Input>(g));
+        let grad_input = grad_input.map(reshape_mut::<_, M::Input>);
         self.net
             .backward(reshape(input), reshape(grad_output), grad_input);
     }

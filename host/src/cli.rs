@@ -1,8 +1,9 @@
 //! The command line: which project to run, how many rounds, where results go.
 
-use crate::p2;
+use crate::p1::{self, Arch};
 use crate::parallel::map_rounds;
 use crate::results::{ArchResult, ProjectResults, RoundResult};
+use crate::{mnist, p2};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -45,10 +46,37 @@ pub struct Common {
     pub verbose: bool,
 }
 
-#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 enum Project {
+    /// Project 1: is the first of two MNIST digits <= the second? Compares architectures.
+    P1(P1Args),
     /// Project 2: a 2-25-25-25-2 network learns a disk, trained with MSE and SGD.
     P2,
+}
+
+/// Flags of Project 1.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+struct P1Args {
+    /// Architectures to train, comma-separated: mlp, convnet, siamese, aux, siamese-aux,
+    /// best (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = parse_arch)]
+    arch: Vec<Arch>,
+    /// Epochs per round (default: 25, or the architecture's own number for `best`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    epochs: Option<u64>,
+    /// Directory holding the four MNIST .gz files (default: ./data, else the repository's).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+fn parse_arch(name: &str) -> Result<Arch, String> {
+    Arch::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+        format!(
+            "unknown architecture '{name}' (known: {})",
+            known.join(", ")
+        )
+    })
 }
 
 /// Parses `args` (program name first), runs, prints, and returns the exit status.
@@ -87,6 +115,30 @@ fn execute(cli: &Cli) -> Result<(), String> {
         .map(|r| common.seed.wrapping_add(r))
         .collect();
     let mut report = BTreeMap::new();
+    let p1_args = match &cli.project {
+        None => Some(P1Args::default()),
+        Some(Project::P1(args)) => Some(args.clone()),
+        Some(Project::P2) => None,
+    };
+    if let Some(args) = p1_args {
+        let dir = args.data.clone().unwrap_or_else(mnist::default_dir);
+        let data = mnist::load(&dir).map_err(|e| e.to_string())?;
+        let archs = if args.arch.is_empty() {
+            Arch::ALL.to_vec()
+        } else {
+            args.arch.clone()
+        };
+        report.insert(
+            "p1",
+            run_project1(
+                &data,
+                &archs,
+                args.epochs.map(|e| e as usize),
+                &seeds,
+                threads,
+            ),
+        );
+    }
     let run_p2 = matches!(cli.project, None | Some(Project::P2));
     if run_p2 {
         report.insert("p2", run_project2(&seeds, threads, common.verbose));
@@ -116,6 +168,42 @@ fn check_writable(path: &std::path::Path) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn run_project1(
+    data: &mnist::Mnist,
+    archs: &[Arch],
+    epochs: Option<usize>,
+    seeds: &[u64],
+    threads: usize,
+) -> ProjectResults {
+    println!(
+        "Project 1: {} training / {} test pairs of 14x14 MNIST digits; target = first digit <= second; {} rounds on {} threads",
+        p1::PAIRS,
+        p1::PAIRS,
+        seeds.len(),
+        threads
+    );
+    let mut results = Vec::new();
+    for &arch in archs {
+        let recipe = arch.recipe(epochs);
+        let rounds = map_rounds(seeds, threads, |seed| {
+            p1::run_round(arch, data, seed, &recipe)
+        });
+        let result = ArchResult::new(arch.name(), arch.params(), recipe.epochs, rounds);
+        println!(
+            "  {:<12} test error {:>6.2}% ± {:.2}  ({:.2} s/round)",
+            result.arch,
+            100.0 * result.test_error_mean,
+            100.0 * result.test_error_std,
+            result.train_seconds_mean
+        );
+        results.push(result);
+    }
+    println!();
+    print!("{}", summary_table(&results));
+    println!();
+    ProjectResults { results }
 }
 
 fn run_project2(seeds: &[u64], threads: usize, verbose: bool) -> ProjectResults {

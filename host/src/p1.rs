@@ -7,15 +7,15 @@
 
 use crate::memory::boxed_zeroed;
 use crate::mnist::Mnist;
-use crate::pairs::{generate_pair_sets, PairImage, PairSet, HALF};
+use crate::pairs::{generate_pair_sets, random_shift, PairImage, PairSet, HALF};
 use crate::results::RoundResult;
 use minidl::init::shuffle;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{
-    argmax, Adam, AdamConfig, AuxLoss, Batch, Conv2d, CrossEntropyLoss, Flatten, Image, Images,
-    Init, Linear, MaxPool2d, Mode, Module, Optimizer, Relu, Reshape, Seq, Siamese, Tensor, Twin,
-    Zeroable,
+    argmax, Adam, AdamConfig, AuxLoss, Batch, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss,
+    Dropout, Flatten, Image, Images, Init, Linear, MaxPool2d, Mode, Module, Optimizer, Relu,
+    Reshape, Seq, Siamese, Tensor, Twin, Zeroable,
 };
 use std::time::Instant;
 
@@ -27,6 +27,8 @@ pub const DEFAULT_EPOCHS: usize = 25;
 pub const B: usize = 50;
 /// Images in a mini-batch of pairs.
 pub const B2: usize = 2 * B;
+/// Dropout before the last layer of the conv nets, in percent.
+pub const DROPOUT: usize = 50;
 /// Pixels of a pair (2 x 14 x 14).
 pub const PAIR_PIXELS: usize = 2 * HALF * HALF;
 
@@ -43,16 +45,21 @@ pub enum Arch {
     Aux,
     /// Shared digit network and auxiliary digit loss.
     SiameseAux,
+    /// The strongest model under the rules: a batch-normalised digit network trained on the
+    /// digit labels with shifted copies of the training images, deciding by comparing the
+    /// predicted digit distributions.
+    Best,
 }
 
 impl Arch {
     /// Every architecture, in report order.
-    pub const ALL: [Arch; 5] = [
+    pub const ALL: [Arch; 6] = [
         Arch::Mlp,
         Arch::Convnet,
         Arch::Siamese,
         Arch::Aux,
         Arch::SiameseAux,
+        Arch::Best,
     ];
 
     /// The name used on the command line, in tables and in JSON.
@@ -63,12 +70,31 @@ impl Arch {
             Arch::Siamese => "siamese",
             Arch::Aux => "aux",
             Arch::SiameseAux => "siamese-aux",
+            Arch::Best => "best",
         }
     }
 
     /// Parses a command-line name.
     pub fn from_name(name: &str) -> Option<Arch> {
         Arch::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The training recipe of this architecture with `epochs` epochs (default 25). Learning
+    /// rates and auxiliary weights were chosen per architecture on validation pairs from
+    /// the MNIST training split (`examples/tune.rs`), never on the test split.
+    pub fn recipe(self, epochs: Option<usize>) -> Recipe {
+        let mut recipe = Recipe::new(epochs.unwrap_or(DEFAULT_EPOCHS));
+        recipe.lr = match self {
+            Arch::Mlp | Arch::Convnet => 1e-3,
+            Arch::Siamese | Arch::Aux | Arch::SiameseAux => 8e-3,
+            Arch::Best => 4e-3,
+        };
+        match self {
+            Arch::Aux | Arch::SiameseAux => recipe.aux_weight = 3.0,
+            Arch::Best => recipe.max_shift = 1,
+            _ => {}
+        }
+        recipe
     }
 
     /// Trainable parameters.
@@ -78,6 +104,7 @@ impl Arch {
             Arch::Convnet => ConvNet::PARAMS,
             Arch::Siamese | Arch::SiameseAux => SiameseNet::PARAMS,
             Arch::Aux => TwinNet::PARAMS,
+            Arch::Best => BestNet::PARAMS,
         }
     }
 }
@@ -105,6 +132,7 @@ pub type ConvNet = Seq![
     Flatten<B, 2, 2, 64, 256>,
     Linear<256, 200, B>,
     Relu<Batch<B, 200>>,
+    Dropout<Batch<B, 200>, DROPOUT>,
     Linear<200, 2, B>,
 ];
 
@@ -120,6 +148,7 @@ pub type DigitNet<const N: usize> = Seq![
     Flatten<N, 2, 2, 64, 256>,
     Linear<256, 200, N>,
     Relu<Batch<N, 200>>,
+    Dropout<Batch<N, 200>, DROPOUT>,
     Linear<200, 10, N>,
 ];
 
@@ -135,6 +164,28 @@ pub type Head = Seq![Reshape<PairLogits, Batch<B, 20>>, Linear<20, 60, B>, Relu<
 pub type SiameseNet = Seq<Siamese<DigitNet<B2>, Digit, [f32; 10], B, B2>, Head>;
 /// `aux`: a digit network per image.
 pub type TwinNet = Seq<Twin<DigitNet<B>, DigitNet<B>, Digit, [f32; 10], B>, Head>;
+
+/// The digit network of `best`: two padded 3x3 convolutions with batch norm, max-pooling,
+/// a batch-normalised hidden layer with dropout, 10 digit logits.
+pub type BestDigitNet<const N: usize> = Seq![
+    Conv2d<N, 14, 14, 1, 32, 3, 1, 14, 14>,
+    BatchNorm2d<N, 14, 14, 32>,
+    Relu<Images<N, 14, 14, 32>>,
+    MaxPool2d<N, 14, 14, 32, 2, 7, 7>,
+    Conv2d<N, 7, 7, 32, 64, 3, 1, 7, 7>,
+    BatchNorm2d<N, 7, 7, 64>,
+    Relu<Images<N, 7, 7, 64>>,
+    MaxPool2d<N, 7, 7, 64, 2, 3, 3>,
+    Flatten<N, 3, 3, 64, 576>,
+    Linear<576, 128, N>,
+    BatchNorm1d<N, 128>,
+    Relu<Batch<N, 128>>,
+    Dropout<Batch<N, 128>, DROPOUT>,
+    Linear<128, 10, N>,
+];
+
+/// `best`: the digit network on both images.
+pub type BestNet = Siamese<BestDigitNet<B2>, Digit, [f32; 10], B, B2>;
 
 // ---- Feeding pairs to networks --------------------------------------------------------------
 
@@ -207,7 +258,7 @@ impl PairBatch for [[Digit; 2]; B] {
 // ---- Objectives -----------------------------------------------------------------------------
 
 /// How a network is trained and read: the loss of one batch, and its predicted targets.
-pub trait Objective<N: Module<Output = Batch<B, 2>>>: Zeroable {
+pub trait Objective<N: Module>: Zeroable {
     /// Forward and backward pass of one batch (gradients accumulate into `net`); returns
     /// the loss.
     fn train_batch(
@@ -219,10 +270,13 @@ pub trait Objective<N: Module<Output = Batch<B, 2>>>: Zeroable {
     ) -> f32;
 
     /// Predicted targets of one batch.
-    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
-        for (o, logits) in out.iter_mut().zip(net.forward(input)) {
-            *o = argmax(logits);
-        }
+    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]);
+}
+
+/// The predicted class of every row of target logits.
+fn predict_from_logits(logits: &Batch<B, 2>, out: &mut [usize; B]) {
+    for (o, l) in out.iter_mut().zip(logits) {
+        *o = argmax(l);
     }
 }
 
@@ -242,6 +296,10 @@ impl<N: Module<Output = Batch<B, 2>>> Objective<N> for TargetOnly {
         let loss = self.0.forward(net.forward(input), targets);
         net.backward(input, self.0.grad(), None);
         loss
+    }
+
+    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
+        predict_from_logits(net.forward(input), out);
     }
 }
 
@@ -277,6 +335,59 @@ where
         net.backward_adding(input, self.loss.grad_logits(), self.loss.grad_items(), None);
         loss
     }
+
+    fn predict(&mut self, net: &mut Seq<D, H>, input: &D::Input, out: &mut [usize; B]) {
+        predict_from_logits(net.forward(input), out);
+    }
+}
+
+/// Digit cross-entropy on both images of every pair, and a decision that compares the
+/// predicted digits: the target is 1 when `P(first <= second) > 1/2`, with
+/// `P(first <= second) = sum over i <= j of p_first(i) p_second(j)` from the two softmax
+/// outputs (treated as independent), which weighs an uncertain digit by how likely each
+/// reading is instead of committing to its argmax.
+pub struct CompareDigits(CrossEntropyLoss<B2, 10>);
+// SAFETY: one Zeroable field.
+unsafe impl Zeroable for CompareDigits {}
+
+impl<N: Module<Output = PairLogits>> Objective<N> for CompareDigits {
+    fn train_batch(
+        &mut self,
+        net: &mut N,
+        input: &N::Input,
+        _: &[usize; B],
+        classes: &[[usize; 2]; B],
+    ) -> f32 {
+        let item_classes: [usize; B2] = std::array::from_fn(|k| classes[k / 2][k % 2]);
+        let loss = self
+            .0
+            .forward(minidl::reshape(net.forward(input)), &item_classes);
+        net.backward(input, minidl::reshape(self.0.grad()), None);
+        loss
+    }
+
+    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
+        for (o, pair) in out.iter_mut().zip(net.forward(input)) {
+            *o = usize::from(probability_first_le_second(&pair[0], &pair[1]) > 0.5);
+        }
+    }
+}
+
+/// `P(a <= b)` for two independent digits with the given logits.
+pub fn probability_first_le_second(first: &[f32; 10], second: &[f32; 10]) -> f32 {
+    let softmax = |z: &[f32; 10]| {
+        let m = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let e: [f32; 10] = std::array::from_fn(|k| (z[k] - m).exp());
+        let total: f32 = e.iter().sum();
+        e.map(|v| v / total)
+    };
+    let (p, q) = (softmax(first), softmax(second));
+    // q_at_least[i] = P(second >= i)
+    let mut q_at_least = [0.0f32; 11];
+    for i in (0..10).rev() {
+        q_at_least[i] = q_at_least[i + 1] + q[i];
+    }
+    (0..10).map(|i| p[i] * q_at_least[i]).sum()
 }
 
 // ---- Training -------------------------------------------------------------------------------
@@ -290,6 +401,11 @@ pub struct Recipe {
     pub lr: f32,
     /// Weight of the auxiliary digit loss (architectures that use it).
     pub aux_weight: f32,
+    /// L2 penalty on every parameter.
+    pub weight_decay: f32,
+    /// Training images are moved by up to this many pixels (independently, each time
+    /// they are used); 0 for none.
+    pub max_shift: usize,
 }
 
 impl Recipe {
@@ -299,6 +415,8 @@ impl Recipe {
             epochs,
             lr: 2e-3,
             aux_weight: 1.0,
+            weight_decay: 0.0,
+            max_shift: 0,
         }
     }
 }
@@ -313,7 +431,7 @@ fn error_rate<N, O>(
     norm: Standardise,
 ) -> f64
 where
-    N: Module<Output = Batch<B, 2>>,
+    N: Module,
     N::Input: PairBatch,
     O: Objective<N>,
 {
@@ -347,7 +465,7 @@ fn fit<N, O>(
     seed: u64,
 ) -> RoundResult
 where
-    N: Module<Output = Batch<B, 2>>,
+    N: Module,
     N::Input: PairBatch,
     O: Objective<N>,
 {
@@ -365,7 +483,15 @@ where
         let count = batches.len();
         for batch in batches {
             for (k, &i) in batch.iter().enumerate() {
-                input.set(k, &train.input[i], norm);
+                if recipe.max_shift > 0 {
+                    input.set(
+                        k,
+                        &random_shift(&train.input[i], recipe.max_shift, rng),
+                        norm,
+                    );
+                } else {
+                    input.set(k, &train.input[i], norm);
+                }
                 targets[k] = train.target[i];
                 classes[k] = train.classes[i];
             }
@@ -394,7 +520,7 @@ fn fit_new<N, O, const P: usize>(
     seed: u64,
 ) -> RoundResult
 where
-    N: Module<Output = Batch<B, 2>>,
+    N: Module,
     N::Input: PairBatch,
     O: Objective<N>,
 {
@@ -403,7 +529,10 @@ where
     let mut objective: Box<O> = boxed_zeroed();
     configure(&mut objective);
     let mut optimizer: Box<Adam<P>> = boxed_zeroed();
-    optimizer.reset(AdamConfig::with_lr(recipe.lr));
+    optimizer.reset(AdamConfig {
+        weight_decay: recipe.weight_decay,
+        ..AdamConfig::with_lr(recipe.lr)
+    });
     fit(
         &mut *net,
         &mut *objective,
@@ -419,31 +548,41 @@ where
 pub fn run_round(arch: Arch, mnist: &Mnist, seed: u64, recipe: &Recipe) -> RoundResult {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let (train, test) = generate_pair_sets(mnist, PAIRS, &mut rng);
-    let data = (&train, &test);
+    train_and_evaluate(arch, (&train, &test), seed, recipe, &mut rng)
+}
+
+/// Trains a new `arch` on `data.0` and reports its error on `data.1` as the test error.
+/// `rng` must be the round's generator, positioned after the data were drawn.
+pub fn train_and_evaluate(
+    arch: Arch,
+    data: (&PairSet, &PairSet),
+    seed: u64,
+    recipe: &Recipe,
+    rng: &mut Xoshiro256PlusPlus,
+) -> RoundResult {
     let aux = |o: &mut WithAuxLoss| o.weight = recipe.aux_weight;
     match arch {
         Arch::Mlp => {
-            fit_new::<MlpNet, TargetOnly, { MlpNet::PARAMS }>(|_| {}, data, recipe, &mut rng, seed)
+            fit_new::<MlpNet, TargetOnly, { MlpNet::PARAMS }>(|_| {}, data, recipe, rng, seed)
         }
-        Arch::Convnet => fit_new::<ConvNet, TargetOnly, { ConvNet::PARAMS }>(
-            |_| {},
-            data,
-            recipe,
-            &mut rng,
-            seed,
-        ),
+        Arch::Convnet => {
+            fit_new::<ConvNet, TargetOnly, { ConvNet::PARAMS }>(|_| {}, data, recipe, rng, seed)
+        }
         Arch::Siamese => fit_new::<SiameseNet, TargetOnly, { SiameseNet::PARAMS }>(
             |_| {},
             data,
             recipe,
-            &mut rng,
+            rng,
             seed,
         ),
         Arch::Aux => {
-            fit_new::<TwinNet, WithAuxLoss, { TwinNet::PARAMS }>(aux, data, recipe, &mut rng, seed)
+            fit_new::<TwinNet, WithAuxLoss, { TwinNet::PARAMS }>(aux, data, recipe, rng, seed)
         }
-        Arch::SiameseAux => fit_new::<SiameseNet, WithAuxLoss, { SiameseNet::PARAMS }>(
-            aux, data, recipe, &mut rng, seed,
-        ),
+        Arch::Best => {
+            fit_new::<BestNet, CompareDigits, { BestNet::PARAMS }>(|_| {}, data, recipe, rng, seed)
+        }
+        Arch::SiameseAux => {
+            fit_new::<SiameseNet, WithAuxLoss, { SiameseNet::PARAMS }>(aux, data, recipe, rng, seed)
+        }
     }
 }

@@ -55,16 +55,39 @@ pub fn pool(image: &[u8; PIXELS]) -> [[f32; HALF]; HALF] {
 /// # Panics
 /// If the split has fewer than `2n` images (the caller checks this for user input).
 pub fn pairs_from(split: &Split, n: usize, rng: &mut Xoshiro256PlusPlus) -> PairSet {
+    pairs_with_holdout(split, n, 0, rng).0
+}
+
+/// `n` pairs as [`pairs_from`] draws them (the same pairs for the same generator state),
+/// plus `holdout` more pairs made of the *next* images of the same permutation, so that no
+/// image is shared between the two sets. The holdout pairs serve as a validation set for
+/// choosing hyper-parameters without looking at the test split.
+pub fn pairs_with_holdout(
+    split: &Split,
+    n: usize,
+    holdout: usize,
+    rng: &mut Xoshiro256PlusPlus,
+) -> (PairSet, PairSet) {
+    let needed = 2 * (n + holdout);
     assert!(
-        2 * n <= split.len(),
-        "{n} pairs need {} images, split has {}",
-        2 * n,
+        needed <= split.len(),
+        "{} pairs need {needed} images, split has {}",
+        n + holdout,
         split.len()
     );
     let mut permutation: Vec<usize> = (0..split.len()).collect();
     shuffle(&mut permutation, rng);
+    let (first, rest) = permutation.split_at(2 * n);
+    (
+        pairs_at(split, first),
+        pairs_at(split, &rest[..2 * holdout]),
+    )
+}
+
+/// Pairs `(indices[2k], indices[2k+1])` of `split`.
+fn pairs_at(split: &Split, indices: &[usize]) -> PairSet {
     let mut set = PairSet::default();
-    for pair in permutation[..2 * n].chunks_exact(2) {
+    for pair in indices.chunks_exact(2) {
         let (a, b) = (pair[0], pair[1]);
         let classes = [split.labels[a] as usize, split.labels[b] as usize];
         set.input.push([pool(split.image(a)), pool(split.image(b))]);
@@ -84,4 +107,31 @@ pub fn generate_pair_sets(
     let train = pairs_from(&mnist.train, n, rng);
     let test = pairs_from(&mnist.test, n, rng);
     (train, test)
+}
+
+/// `image` moved by `dy` rows and `dx` columns (either may be negative), with background
+/// (0) where nothing moves in.
+pub fn shifted(image: &[[f32; HALF]; HALF], dy: isize, dx: isize) -> [[f32; HALF]; HALF] {
+    let mut out = [[0.0; HALF]; HALF];
+    for (y, row) in out.iter_mut().enumerate() {
+        let sy = y as isize - dy;
+        if !(0..HALF as isize).contains(&sy) {
+            continue;
+        }
+        for (x, v) in row.iter_mut().enumerate() {
+            let sx = x as isize - dx;
+            if (0..HALF as isize).contains(&sx) {
+                *v = image[sy as usize][sx as usize];
+            }
+        }
+    }
+    out
+}
+
+/// Both images of `pair`, each moved independently by up to `max` pixels in each direction.
+pub fn random_shift(pair: &PairImage, max: usize, rng: &mut Xoshiro256PlusPlus) -> PairImage {
+    let span = 2 * max + 1;
+    let mut offset = || minidl::init::below(rng, span) as isize - max as isize;
+    let (dy0, dx0, dy1, dx1) = (offset(), offset(), offset(), offset());
+    [shifted(&pair[0], dy0, dx0), shifted(&pair[1], dy1, dx1)]
 }
