@@ -12,10 +12,15 @@
 //! 2. **Kernels** ([`kernels`]): the few inner loops everything is made of, shaped so the
 //!    compiler vectorises them.
 //! 3. **Modules** ([`Module`]): `forward`, `backward`, `visit_params` (the handout's
-//!    `param()`), `zero_grad`, `init`, `set_mode`. Layers: [`Linear`], [`Relu`], [`Tanh`],
-//!    [`Sigmoid`], composed by [`Seq`](struct@Seq) (written [`Seq!`](macro@Seq)`[A, B, C]`).
-//! 4. **Losses** ([`MseLoss`], [`CrossEntropyLoss`]) and **optimisers** ([`Sgd`], [`Adam`]).
+//!    `param()`), `zero_grad`, `init`, `set_mode`. Layers: [`Linear`], [`Conv2d`],
+//!    [`MaxPool2d`], [`BatchNorm`], [`Dropout`], [`Relu`], [`Tanh`], [`Sigmoid`],
+//!    [`Reshape`]/[`Flatten`], composed by [`Seq`](struct@Seq) (written
+//!    [`Seq!`](macro@Seq)`[A, B, C]`). For pairs of inputs: [`Siamese`] (one network, shared
+//!    weights) and [`Twin`] (two networks), whose outputs sit side by side (concatenated).
+//! 4. **Losses** ([`MseLoss`], [`CrossEntropyLoss`], [`AuxLoss`]) and **optimisers**
+//!    ([`Sgd`], [`Adam`]).
 //! 5. **Checking** ([`gradcheck`]): finite-difference verification of any module.
+//! 6. **Data** ([`idx`]): the MNIST file format, parsed from a byte slice.
 //!
 //! ## Design rules
 //!

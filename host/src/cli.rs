@@ -123,6 +123,20 @@ fn execute(cli: &Cli) -> Result<(), String> {
     if let Some(args) = p1_args {
         let dir = args.data.clone().unwrap_or_else(mnist::default_dir);
         let data = mnist::load(&dir).map_err(|e| e.to_string())?;
+        for (split, name) in [
+            (&data.train, mnist::TRAIN_IMAGES),
+            (&data.test, mnist::TEST_IMAGES),
+        ] {
+            if split.len() < 2 * p1::PAIRS {
+                return Err(format!(
+                    "{}: {} images, but {} pairs need {}",
+                    dir.join(name).display(),
+                    split.len(),
+                    p1::PAIRS,
+                    2 * p1::PAIRS
+                ));
+            }
+        }
         let archs = if args.arch.is_empty() {
             Arch::ALL.to_vec()
         } else {

@@ -1,0 +1,309 @@
+//! Project 1: the port of `generate_pair_sets`, the MNIST loader, the architectures and the
+//! command line.
+
+use host::mnist::{self, Split, PIXELS, SIDE};
+use host::p1::{self, Arch};
+use host::pairs::{generate_pair_sets, pairs_from, pairs_with_holdout, pool, HALF};
+use minidl::rand_core::SeedableRng;
+use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn rng(seed: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+fn repo_data() -> mnist::Mnist {
+    mnist::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+        .expect("the shipped MNIST files load")
+}
+
+/// A split of `n` synthetic images in which image `i` is identifiable after pooling: its
+/// top-left 2x2 block holds `i % 256` and the next block `i / 256`.
+fn numbered_split(n: usize) -> Split {
+    let mut images = vec![0u8; n * PIXELS];
+    for i in 0..n {
+        let image = &mut images[i * PIXELS..(i + 1) * PIXELS];
+        for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            image[dy * SIDE + dx] = (i % 256) as u8;
+            image[dy * SIDE + 2 + dx] = (i / 256) as u8;
+        }
+    }
+    Split {
+        images,
+        labels: (0..n).map(|i| (i * 7 % 10) as u8).collect(),
+    }
+}
+
+fn identity(pooled: &[[f32; HALF]; HALF]) -> usize {
+    pooled[0][0] as usize + 256 * pooled[0][1] as usize
+}
+
+#[test]
+fn pooling_averages_2x2_blocks_of_raw_values() {
+    let mut image = [0u8; PIXELS];
+    image[0] = 255;
+    image[1] = 1;
+    image[SIDE] = 2;
+    image[SIDE + 1] = 2;
+    image[27 * SIDE + 27] = 100;
+    let pooled = pool(&image);
+    assert_eq!(pooled[0][0], 65.0);
+    assert_eq!(pooled[13][13], 25.0);
+    assert_eq!(pooled.iter().flatten().filter(|&&v| v != 0.0).count(), 2);
+}
+
+#[test]
+fn pairs_use_distinct_images_and_consistent_targets() {
+    let split = numbered_split(3000);
+    let set = pairs_from(&split, 1000, &mut rng(1));
+    assert_eq!(
+        (set.input.len(), set.target.len(), set.classes.len()),
+        (1000, 1000, 1000)
+    );
+    let mut seen = HashSet::new();
+    for ((pair, &target), classes) in set.input.iter().zip(&set.target).zip(&set.classes) {
+        for (c, image) in pair.iter().enumerate() {
+            let id = identity(image);
+            assert!(seen.insert(id), "image {id} used twice");
+            assert_eq!(classes[c], id * 7 % 10, "class follows the image");
+        }
+        assert_eq!(target, usize::from(classes[0] <= classes[1]));
+    }
+    // A permutation of the whole split: images come from all of it, not only the start.
+    assert!(seen.iter().any(|&id| id >= 2000));
+}
+
+#[test]
+fn same_seed_same_pairs_and_holdout_is_disjoint() {
+    let split = numbered_split(5000);
+    let a = pairs_from(&split, 500, &mut rng(9));
+    let (b, holdout) = pairs_with_holdout(&split, 500, 700, &mut rng(9));
+    assert_eq!(
+        a.input, b.input,
+        "the holdout does not change the training pairs"
+    );
+    let ids = |s: &host::pairs::PairSet| {
+        s.input
+            .iter()
+            .flatten()
+            .map(identity)
+            .collect::<HashSet<_>>()
+    };
+    assert_eq!(holdout.len(), 700);
+    assert!(ids(&b).is_disjoint(&ids(&holdout)));
+    assert_ne!(pairs_from(&split, 500, &mut rng(10)).input, a.input);
+}
+
+#[test]
+fn real_pairs_have_the_course_statistics() {
+    let data = repo_data();
+    assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
+    assert_eq!(&data.train.labels[..10], &[5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    let (train, test) = generate_pair_sets(&data, 1000, &mut rng(0));
+    for set in [&train, &test] {
+        assert_eq!(set.len(), 1000);
+        let ones = set.target.iter().sum::<usize>() as f64 / 1000.0;
+        // P(a <= b) for two digits is about 0.55; binomial std 0.016.
+        assert!((0.49..0.61).contains(&ones), "{ones}");
+        let max = set
+            .input
+            .iter()
+            .flat_map(|p| p.iter().flatten().flatten())
+            .fold(0.0f32, |m, &v| m.max(v));
+        assert!(
+            max > 200.0 && max <= 255.0,
+            "raw 0..255 values, not normalised: {max}"
+        );
+    }
+    // Test pairs come from the test split: none of its pooled images is a training image.
+    let train_images: HashSet<Vec<u32>> = train
+        .input
+        .iter()
+        .flatten()
+        .map(|im| im.iter().flatten().map(|v| v.to_bits()).collect())
+        .collect();
+    let shared = test.input.iter().flatten().filter(|im| {
+        let key: Vec<u32> = im.iter().flatten().map(|v| v.to_bits()).collect();
+        train_images.contains(&key)
+    });
+    assert!(shared.count() < 5, "test images are not training images");
+}
+
+#[test]
+fn parameter_counts() {
+    assert_eq!(Arch::Convnet.params(), 70_906, "the handout's convnet");
+    assert_eq!(Arch::Siamese.params(), Arch::SiameseAux.params());
+    let digit = <p1::DigitNet<4> as minidl::Module>::PARAMS;
+    assert_eq!(digit, 320 + 18_496 + 51_400 + 2_010);
+    assert_eq!(
+        Arch::Aux.params() - Arch::Siamese.params(),
+        digit,
+        "aux has a second digit net"
+    );
+    assert!(
+        (Arch::Mlp.params() as f64 / 70_906.0 - 1.0).abs() < 0.05,
+        "mlp is convnet-sized"
+    );
+}
+
+#[test]
+fn digit_comparison_probability() {
+    let sure = |d: usize| std::array::from_fn(|k| if k == d { 30.0 } else { 0.0 });
+    assert!(p1::probability_first_le_second(&sure(3), &sure(3)) > 0.99);
+    assert!(p1::probability_first_le_second(&sure(3), &sure(7)) > 0.99);
+    assert!(p1::probability_first_le_second(&sure(7), &sure(3)) < 0.01);
+    let flat = [0.0f32; 10];
+    // Two uniform digits: P(a <= b) = 55/100.
+    assert!((p1::probability_first_le_second(&flat, &flat) - 0.55).abs() < 1e-6);
+}
+
+#[test]
+fn siamese_aux_learns_in_a_few_epochs() {
+    let data = repo_data();
+    let mut recipe = Arch::SiameseAux.recipe(Some(4));
+    recipe.epochs = 4;
+    let round = p1::run_round(Arch::SiameseAux, &data, 3, &recipe);
+    assert!(round.test_error < 0.15, "test error {}", round.test_error);
+    assert!(
+        round.epoch_losses[3] < round.epoch_losses[0] * 0.6,
+        "{:?}",
+        round.epoch_losses
+    );
+}
+
+fn run(args: &[&str]) -> ExitCode {
+    host::cli::run(std::iter::once("host").chain(args.iter().copied()))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ee559-p1-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn command_line_writes_p1_json() {
+    let path = temp_dir("json").join("p1.json");
+    let args = [
+        "p1",
+        "--arch",
+        "mlp,convnet",
+        "--rounds",
+        "2",
+        "--epochs",
+        "2",
+        "--json",
+        path.to_str().unwrap(),
+    ];
+    assert_eq!(run(&args), ExitCode::SUCCESS);
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(json.get("p2").is_none());
+    let results = json["p1"]["results"].as_array().unwrap();
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["arch"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mlp", "convnet"]);
+    assert_eq!(results[1]["params"], 70_906);
+    assert_eq!(results[1]["epochs"], 2);
+    assert_eq!(results[1]["rounds"].as_array().unwrap().len(), 2);
+    let test_error = results[1]["test_error_mean"].as_f64().unwrap();
+    assert!(
+        test_error < 0.4,
+        "two epochs already beat chance: {test_error}"
+    );
+}
+
+fn gzip(path: &Path, bytes: &[u8]) {
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap();
+}
+
+fn idx(magic: u8, dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut v = vec![0, 0, 8, magic];
+    dims.iter()
+        .for_each(|d| v.extend_from_slice(&d.to_be_bytes()));
+    v.extend_from_slice(data);
+    v
+}
+
+/// A data directory of tiny but valid MNIST files, with `tweak` applied to one file.
+fn data_dir(name: &str, tweak: impl FnOnce(&Path)) -> PathBuf {
+    let dir = temp_dir(name);
+    for (images, labels) in [
+        (mnist::TRAIN_IMAGES, mnist::TRAIN_LABELS),
+        (mnist::TEST_IMAGES, mnist::TEST_LABELS),
+    ] {
+        gzip(&dir.join(images), &idx(3, &[4, 28, 28], &[7; 4 * PIXELS]));
+        gzip(&dir.join(labels), &idx(1, &[4], &[1, 2, 3, 4]));
+    }
+    tweak(&dir);
+    dir
+}
+
+#[test]
+fn bad_data_is_a_one_line_error_naming_the_file() {
+    let check = |dir: &Path, file: &str, words: &str| {
+        let message = mnist::load(dir).unwrap_err().to_string();
+        assert!(
+            message.contains(file) && message.contains(words),
+            "{message}"
+        );
+        assert!(!message.contains('\n'));
+    };
+    let small = data_dir("good", |_| {});
+    assert!(mnist::load(&small).is_ok());
+    // Valid files, but too few images for 1,000 pairs: an error, not a panic.
+    assert_eq!(
+        run(&["p1", "--rounds", "1", "--data", small.to_str().unwrap()]),
+        ExitCode::from(2)
+    );
+    let dir = data_dir("missing", |d| {
+        std::fs::remove_file(d.join(mnist::TEST_LABELS)).unwrap()
+    });
+    check(&dir, mnist::TEST_LABELS, "not found");
+    let dir = data_dir("notgz", |d| {
+        std::fs::write(d.join(mnist::TRAIN_IMAGES), b"hello").unwrap()
+    });
+    check(&dir, mnist::TRAIN_IMAGES, "gzip");
+    let dir = data_dir("magic", |d| {
+        gzip(&d.join(mnist::TRAIN_LABELS), &[1, 2, 3, 4, 5, 6, 7, 8])
+    });
+    check(&dir, mnist::TRAIN_LABELS, "not an IDX file");
+    let dir = data_dir("short", |d| {
+        gzip(
+            &d.join(mnist::TEST_IMAGES),
+            &idx(3, &[4, 28, 28], &[0; 100]),
+        )
+    });
+    check(&dir, mnist::TEST_IMAGES, "length mismatch");
+    let dir = data_dir("dims", |d| {
+        gzip(
+            &d.join(mnist::TEST_IMAGES),
+            &idx(3, &[4, 27, 28], &[0; 4 * 27 * 28]),
+        )
+    });
+    check(&dir, mnist::TEST_IMAGES, "27x28");
+    let dir = data_dir("counts", |d| {
+        gzip(&d.join(mnist::TRAIN_LABELS), &idx(1, &[3], &[1, 2, 3]))
+    });
+    check(&dir, mnist::TRAIN_LABELS, "3 labels for 4 images");
+    let dir = data_dir("label", |d| {
+        gzip(&d.join(mnist::TEST_LABELS), &idx(1, &[4], &[1, 2, 12, 4]))
+    });
+    check(&dir, mnist::TEST_LABELS, "label 12");
+    assert_eq!(
+        run(&["p1", "--rounds", "1", "--data", dir.to_str().unwrap()]),
+        ExitCode::from(2)
+    );
+    assert_eq!(run(&["p1", "--arch", "resnet"]), ExitCode::from(2));
+    assert_eq!(run(&["p1", "--epochs", "0"]), ExitCode::from(2));
+}
