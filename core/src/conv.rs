@@ -110,12 +110,25 @@ impl<
                 for (ox, g) in grad_row.iter().enumerate() {
                     for ky in Self::taps(oy, H) {
                         for kx in Self::taps(ox, W) {
-                            let target = &mut gi_image[oy + ky - P][ox + kx - P];
-                            let mut acc = *target;
-                            for (&gc, wt) in g.iter().zip(&self.weight_t[ky][kx]) {
-                                axpy(&mut acc, gc, wt);
+                            // Four partial sums over interleaved output channels: four
+                            // independent chains of multiply-adds instead of one long
+                            // dependent chain, so the FMA latency is hidden.
+                            let mut acc = [[0.0f32; CI]; 4];
+                            let mut pieces =
+                                g.chunks_exact(4).zip(self.weight_t[ky][kx].chunks_exact(4));
+                            for (gs, wts) in &mut pieces {
+                                for ((a, &gc), wt) in acc.iter_mut().zip(gs).zip(wts) {
+                                    axpy(a, gc, wt);
+                                }
                             }
-                            *target = acc;
+                            let rest = CO / 4 * 4;
+                            for (&gc, wt) in g[rest..].iter().zip(&self.weight_t[ky][kx][rest..]) {
+                                axpy(&mut acc[0], gc, wt);
+                            }
+                            let target = &mut gi_image[oy + ky - P][ox + kx - P];
+                            for c in 0..CI {
+                                target[c] += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+                            }
                         }
                     }
                 }

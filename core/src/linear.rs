@@ -1,16 +1,16 @@
 //! Fully connected layer: `y = x W^T + b`, with hand-written gradients.
 
 use crate::init::Init;
-use crate::kernels::{axpy, dot};
+use crate::kernels::{axpy, matmul_acc, matmul_at_acc};
 use crate::module::Module;
 use crate::tensor::{Batch, Tensor, Zeroable};
 use rand_core::Rng;
 
 /// A fully connected layer from `I` to `O` features on batches of `B`.
 ///
-/// The weight matrix is stored input-major (`weight[i][o]`, PyTorch's `W^T`): the forward
-/// pass then adds `x[i] * weight[i]` to the output row, a loop over `o` with independent
-/// lanes, which vectorises without reassociating any sum.
+/// The weight matrix is stored input-major (`weight[i][o]`, PyTorch's `W^T`), so that the
+/// forward pass is the row-major product `X W` and all three products (forward, weight
+/// gradient, input gradient) run on the register-tiled kernel of [`crate::kernels`].
 #[derive(Clone)]
 pub struct Linear<const I: usize, const O: usize, const B: usize> {
     /// `weight[i][o]`: contribution of input `i` to output `o`.
@@ -21,6 +21,8 @@ pub struct Linear<const I: usize, const O: usize, const B: usize> {
     pub weight_grad: [[f32; O]; I],
     /// dL/d(bias), accumulated by `backward`.
     pub bias_grad: [f32; O],
+    /// `weight` transposed (`[o][i]`), refreshed by each backward pass that needs dL/dx.
+    weight_t: [[f32; I]; O],
     output: Batch<B, O>,
 }
 
@@ -35,6 +37,7 @@ impl<const I: usize, const O: usize, const B: usize> Linear<I, O, B> {
             bias: [0.0; O],
             weight_grad: [[0.0; O]; I],
             bias_grad: [0.0; O],
+            weight_t: [[0.0; I]; O],
             output: [[0.0; O]; B],
         }
     }
@@ -52,12 +55,8 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
     const PARAMS: usize = I * O + O;
 
     fn forward<'a>(&'a mut self, input: &'a Batch<B, I>) -> &'a Batch<B, O> {
-        for (out, x) in self.output.iter_mut().zip(input) {
-            *out = self.bias;
-            for (xi, w) in x.iter().zip(&self.weight) {
-                axpy(out, *xi, w);
-            }
-        }
+        self.output.iter_mut().for_each(|row| *row = self.bias);
+        matmul_acc(&mut self.output, input, &self.weight);
         &self.output
     }
 
@@ -71,18 +70,21 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
         grad_output: &Batch<B, O>,
         grad_input: Option<&mut Batch<B, I>>,
     ) {
-        for (x, g) in input.iter().zip(grad_output) {
+        for g in grad_output {
             axpy(&mut self.bias_grad, 1.0, g);
-            for (xi, wg) in x.iter().zip(&mut self.weight_grad) {
-                axpy(wg, *xi, g);
-            }
         }
+        // dL/dW[i][o] = sum_b x[b][i] g[b][o]: (X^T G), accumulated.
+        matmul_at_acc(&mut self.weight_grad, input, grad_output);
         if let Some(grad_input) = grad_input {
-            for (gi, g) in grad_input.iter_mut().zip(grad_output) {
-                for (gij, w) in gi.iter_mut().zip(&self.weight) {
-                    *gij = dot(w, g);
+            // dL/dx[b][i] = sum_o g[b][o] W[i][o] = (G W^T)[b][i]; with W^T stored
+            // row-major this is the same register-tiled product as the others.
+            for (o, row_t) in self.weight_t.iter_mut().enumerate() {
+                for (w_t, row) in row_t.iter_mut().zip(&self.weight) {
+                    *w_t = row[o];
                 }
             }
+            grad_input.iter_mut().for_each(|row| *row = [0.0; I]);
+            matmul_acc(grad_input, grad_output, &self.weight_t);
         }
     }
 

@@ -407,6 +407,9 @@ pub struct Recipe {
     pub aux_weight: f32,
     /// L2 penalty on every parameter.
     pub weight_decay: f32,
+    /// Measure train and test error after training (benchmarks turn it off; the errors
+    /// are then NaN).
+    pub evaluate: bool,
     /// Training images are moved by up to this many pixels (independently, each time
     /// they are used); 0 for none.
     pub max_shift: usize,
@@ -421,6 +424,7 @@ impl Recipe {
             aux_weight: 1.0,
             weight_decay: 0.0,
             max_shift: 0,
+            evaluate: true,
         }
     }
 }
@@ -506,10 +510,17 @@ where
         epoch_losses.push(total / count as f32);
     }
     let train_seconds = start.elapsed().as_secs_f64();
+    let mut error = |set: &PairSet| {
+        if recipe.evaluate {
+            error_rate(net, objective, &mut input, set, norm)
+        } else {
+            f64::NAN
+        }
+    };
     RoundResult {
         seed,
-        train_error: error_rate(net, objective, &mut input, train, norm),
-        test_error: error_rate(net, objective, &mut input, test, norm),
+        train_error: error(train),
+        test_error: error(test),
         train_seconds,
         epoch_losses,
     }
