@@ -68,7 +68,7 @@ activation!(
 activation!(
     /// `tanh(x)`; its derivative `1 - y^2` is read off the stored output.
     Tanh,
-    forward: |x| libm::tanhf(x),
+    forward: |x| crate::math::tanh::tanh(x),
     derivative: |_x, y| 1.0 - y * y
 );
 

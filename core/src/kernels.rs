@@ -280,10 +280,11 @@ mod tests {
 
     #[test]
     fn matmul_matches_the_definition_on_every_tile_path() {
-        // N = 83 = 64 + 16 + 3 columns, M = 6 = 4 + 2 rows: every path of the tiling.
-        const M: usize = 6;
-        const K: usize = 5;
-        const N: usize = 83;
+        check_matmul::<6, 5, 83>(); // 64 + 16 + 3 columns, 4 + 2 rows: every wide path
+        check_matmul::<7, 3, 25>(); // a narrow matrix: 16 + 9 columns, 4 + 3 rows
+    }
+
+    fn check_matmul<const M: usize, const K: usize, const N: usize>() {
         let value = |i: usize, j: usize, s: f32| ((i * 31 + j * 17) as f32 * 0.013 + s).sin();
         let a: [[f32; K]; M] = core::array::from_fn(|m| core::array::from_fn(|k| value(m, k, 0.1)));
         let a_t: [[f32; M]; K] = core::array::from_fn(|k| core::array::from_fn(|m| a[m][k]));

@@ -62,6 +62,7 @@ pub mod init;
 pub mod kernels;
 pub mod linear;
 pub mod loss;
+pub mod math;
 pub mod module;
 pub mod optim;
 pub mod pair;

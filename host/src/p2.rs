@@ -17,7 +17,7 @@ pub const ARCH: &str = "mlp-2-25-25-25-2";
 /// Points in each of the training and test sets.
 pub const POINTS: usize = 1000;
 /// Mini-batch size.
-pub const BATCH: usize = 10;
+pub const BATCH: usize = 20;
 
 /// The network: three hidden layers of 25 units.
 pub type Net = Seq![
