@@ -9,7 +9,7 @@
 use crate::init::Init;
 use crate::kernels::axpy;
 use crate::module::Module;
-use crate::tensor::{Images, Tensor, Zeroable};
+use crate::tensor::{Image, Images, Tensor, Zeroable};
 use rand_core::Rng;
 
 /// A `K`x`K` convolution from `CI` to `CO` channels on batches of `B` images of `H`x`W`,
@@ -46,6 +46,10 @@ pub struct Conv2d<
 /// Output pixels of one row computed together by the blocked kernels: with 64 output
 /// channels, 4 pixels are 16 AVX-512 accumulators, all kept in registers.
 const PIXELS: usize = 4;
+
+/// Input channels whose weight gradients are accumulated together by the tiled
+/// weight-gradient kernel (with 64 output channels: 16 AVX-512 accumulators).
+const MR_CHANNELS: usize = 4;
 
 // SAFETY: only f32 arrays.
 unsafe impl<
@@ -105,32 +109,155 @@ impl<
             }
         }
         grad_input.flat_mut().fill(0.0);
+        let tiled = CI % 16 == 0 && CI <= 64;
         for (gi_image, grad_image) in grad_input.iter_mut().zip(grad_output) {
             for (oy, grad_row) in grad_image.iter().enumerate() {
-                for (ox, g) in grad_row.iter().enumerate() {
-                    for ky in Self::taps(oy, H) {
-                        for kx in Self::taps(ox, W) {
-                            // Four partial sums over interleaved output channels: four
-                            // independent chains of multiply-adds instead of one long
-                            // dependent chain, so the FMA latency is hidden.
-                            let mut acc = [[0.0f32; CI]; 4];
-                            let mut pieces =
-                                g.chunks_exact(4).zip(self.weight_t[ky][kx].chunks_exact(4));
-                            for (gs, wts) in &mut pieces {
-                                for ((a, &gc), wt) in acc.iter_mut().zip(gs).zip(wts) {
-                                    axpy(a, gc, wt);
+                let mut ox = 0;
+                while ox < OW {
+                    if tiled && Self::block_is_interior(ox) {
+                        // PIXELS input pixels by all CI channels in registers; each row of
+                        // the transposed kernel is loaded once for the PIXELS of them.
+                        let g: &[[f32; CO]; PIXELS] =
+                            grad_row[ox..ox + PIXELS].try_into().expect("block");
+                        for ky in Self::taps(oy, H) {
+                            let gi_row = &mut gi_image[oy + ky - P];
+                            for (kx, kernel) in self.weight_t[ky].iter().enumerate() {
+                                let first = ox + kx - P;
+                                let mut acc = [[0.0f32; CI]; PIXELS];
+                                acc.copy_from_slice(&gi_row[first..first + PIXELS]);
+                                for (co, wt) in kernel.iter().enumerate() {
+                                    for (a, gj) in acc.iter_mut().zip(g) {
+                                        axpy(a, gj[co], wt);
+                                    }
                                 }
+                                gi_row[first..first + PIXELS].copy_from_slice(&acc);
                             }
-                            let rest = CO / 4 * 4;
-                            for (&gc, wt) in g[rest..].iter().zip(&self.weight_t[ky][kx][rest..]) {
-                                axpy(&mut acc[0], gc, wt);
-                            }
-                            let target = &mut gi_image[oy + ky - P][ox + kx - P];
-                            for c in 0..CI {
-                                target[c] += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+                        }
+                        ox += PIXELS;
+                    } else {
+                        self.input_gradient_pixel(&grad_row[ox], oy, ox, gi_image);
+                        ox += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input-gradient contribution of output pixel `(oy, ox)`.
+    fn input_gradient_pixel(
+        &self,
+        g: &[f32; CO],
+        oy: usize,
+        ox: usize,
+        gi_image: &mut Image<H, W, CI>,
+    ) {
+        for ky in Self::taps(oy, H) {
+            for kx in Self::taps(ox, W) {
+                // Four partial sums over interleaved output channels: four independent
+                // chains of multiply-adds instead of one long dependent chain.
+                let mut acc = [[0.0f32; CI]; 4];
+                let pieces = g.chunks_exact(4).zip(self.weight_t[ky][kx].chunks_exact(4));
+                for (gs, wts) in pieces {
+                    for ((a, &gc), wt) in acc.iter_mut().zip(gs).zip(wts) {
+                        axpy(a, gc, wt);
+                    }
+                }
+                let rest = CO / 4 * 4;
+                for (&gc, wt) in g[rest..].iter().zip(&self.weight_t[ky][kx][rest..]) {
+                    axpy(&mut acc[0], gc, wt);
+                }
+                let target = &mut gi_image[oy + ky - P][ox + kx - P];
+                for c in 0..CI {
+                    target[c] += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+                }
+            }
+        }
+    }
+
+    /// Output rows (or columns) whose kernel tap `k` reads a real input row, not padding:
+    /// `o + k - P` must lie in `0..size`.
+    #[inline(always)]
+    fn outputs_for_tap(k: usize, out: usize, size: usize) -> core::ops::Range<usize> {
+        P.saturating_sub(k)..(size + P).saturating_sub(k).min(out)
+    }
+
+    /// dL/d(weight) as a matrix product per kernel tap: for tap `(ky, kx)`,
+    /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
+    /// `MR_CHANNELS` input channels by all `CO` output channels stay in registers while the
+    /// loop runs over every pixel of the batch, so each gradient row is loaded and stored
+    /// once per backward pass instead of once per pixel.
+    fn weight_gradient_tiled(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        for ky in 0..K {
+            let rows = Self::outputs_for_tap(ky, OH, H);
+            for kx in 0..K {
+                let columns = Self::outputs_for_tap(kx, OW, W);
+                for ci0 in (0..CI).step_by(MR_CHANNELS) {
+                    let mut acc = [[0.0f32; CO]; MR_CHANNELS];
+                    acc.copy_from_slice(&self.weight_grad[ky][kx][ci0..ci0 + MR_CHANNELS]);
+                    for (image, grad_image) in input.iter().zip(grad_output) {
+                        for oy in rows.clone() {
+                            let in_row = &image[oy + ky - P];
+                            for ox in columns.clone() {
+                                let x = &in_row[ox + kx - P][ci0..ci0 + MR_CHANNELS];
+                                let g = &grad_image[oy][ox];
+                                for (a, &xr) in acc.iter_mut().zip(x) {
+                                    axpy(a, xr, g);
+                                }
                             }
                         }
                     }
+                    self.weight_grad[ky][kx][ci0..ci0 + MR_CHANNELS].copy_from_slice(&acc);
+                }
+            }
+        }
+    }
+
+    /// dL/d(weight) for shapes the tiled version does not cover, such as a 1- or 2-channel
+    /// first layer: blocks of PIXELS outputs, whose output gradients stay in registers, so
+    /// each weight-gradient row is loaded and stored once per block.
+    fn weight_gradient_by_pixel(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        for (image, grad_image) in input.iter().zip(grad_output) {
+            for (oy, grad_row) in grad_image.iter().enumerate() {
+                let mut ox = 0;
+                while ox < OW {
+                    let block = if Self::block_is_interior(ox) {
+                        PIXELS
+                    } else {
+                        1
+                    };
+                    for ky in Self::taps(oy, H) {
+                        let row = &image[oy + ky - P];
+                        if block == PIXELS {
+                            let g: &[[f32; CO]; PIXELS] =
+                                grad_row[ox..ox + PIXELS].try_into().expect("block");
+                            for (kx, grads) in self.weight_grad[ky].iter_mut().enumerate() {
+                                let column = ox + kx - P;
+                                for (ci, wg) in grads.iter_mut().enumerate() {
+                                    let mut acc = *wg;
+                                    for (j, gj) in g.iter().enumerate() {
+                                        axpy(&mut acc, row[column + j][ci], gj);
+                                    }
+                                    *wg = acc;
+                                }
+                            }
+                        } else {
+                            for kx in Self::taps(ox, W) {
+                                let pixel = &row[ox + kx - P];
+                                for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
+                                    axpy(wg, *x, &grad_row[ox]);
+                                }
+                            }
+                        }
+                    }
+                    ox += block;
                 }
             }
         }
@@ -215,48 +342,13 @@ impl<
         grad_output: &Self::Output,
         grad_input: Option<&mut Self::Input>,
     ) {
-        for (image, grad_image) in input.iter().zip(grad_output) {
-            for (oy, grad_row) in grad_image.iter().enumerate() {
-                let rows = Self::taps(oy, H);
-                let mut ox = 0;
-                while ox < OW {
-                    let block = if Self::block_is_interior(ox) {
-                        PIXELS
-                    } else {
-                        1
-                    };
-                    let g = &grad_row[ox..ox + block];
-                    for gj in g {
-                        axpy(&mut self.bias_grad, 1.0, gj);
-                    }
-                    for ky in rows.clone() {
-                        let row = &image[oy + ky - P];
-                        if block == PIXELS {
-                            // One load and store of each weight-gradient row per PIXELS
-                            // outputs; the PIXELS output gradients stay in registers.
-                            let g: &[[f32; CO]; PIXELS] = g.try_into().expect("block");
-                            for (kx, grads) in self.weight_grad[ky].iter_mut().enumerate() {
-                                let column = ox + kx - P;
-                                for (ci, wg) in grads.iter_mut().enumerate() {
-                                    let mut acc = *wg;
-                                    for (j, gj) in g.iter().enumerate() {
-                                        axpy(&mut acc, row[column + j][ci], gj);
-                                    }
-                                    *wg = acc;
-                                }
-                            }
-                        } else {
-                            for kx in Self::taps(ox, W) {
-                                let pixel = &row[ox + kx - P];
-                                for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
-                                    axpy(wg, *x, &g[0]);
-                                }
-                            }
-                        }
-                    }
-                    ox += block;
-                }
-            }
+        for g in grad_output.iter().flatten().flatten() {
+            axpy(&mut self.bias_grad, 1.0, g);
+        }
+        if CI % MR_CHANNELS == 0 && CO % 16 == 0 && CO <= 64 {
+            self.weight_gradient_tiled(input, grad_output);
+        } else {
+            self.weight_gradient_by_pixel(input, grad_output);
         }
         if let Some(grad_input) = grad_input {
             self.input_gradient(grad_output, grad_input);
@@ -393,6 +485,20 @@ mod tests {
         assert_gradients(&mut padded, &mut r);
         // No padding, output width 6: one block and two single pixels per row.
         let mut plain = Conv2d::<1, 4, 8, 3, 2, 3, 0, 2, 6>::zeroed();
+        plain.init(Init::PyTorchDefault, &mut r);
+        assert_gradients(&mut plain, &mut r);
+    }
+
+    #[test]
+    fn gradient_through_the_tiled_kernels() {
+        // 16 input and output channels: the channel-tiled weight gradient and the
+        // pixel-tiled input gradient, with padding (border pixels take the other paths)...
+        let mut r = rng(55);
+        let mut padded = Conv2d::<1, 3, 7, 16, 16, 3, 1, 3, 7>::zeroed();
+        padded.init(Init::PyTorchDefault, &mut r);
+        assert_gradients(&mut padded, &mut r);
+        // ...and without.
+        let mut plain = Conv2d::<2, 4, 8, 16, 16, 3, 0, 2, 6>::zeroed();
         plain.init(Init::PyTorchDefault, &mut r);
         assert_gradients(&mut plain, &mut r);
     }
