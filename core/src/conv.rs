@@ -109,7 +109,7 @@ impl<
             }
         }
         grad_input.flat_mut().fill(0.0);
-        let tiled = CI % 16 == 0 && CI <= 64;
+        let tiled = CI.is_multiple_of(16) && CI <= 64;
         for (gi_image, grad_image) in grad_input.iter_mut().zip(grad_output) {
             for (oy, grad_row) in grad_image.iter().enumerate() {
                 let mut ox = 0;
@@ -345,7 +345,7 @@ impl<
         for g in grad_output.iter().flatten().flatten() {
             axpy(&mut self.bias_grad, 1.0, g);
         }
-        if CI % MR_CHANNELS == 0 && CO % 16 == 0 && CO <= 64 {
+        if CI.is_multiple_of(MR_CHANNELS) && CO.is_multiple_of(16) && CO <= 64 {
             self.weight_gradient_tiled(input, grad_output);
         } else {
             self.weight_gradient_by_pixel(input, grad_output);

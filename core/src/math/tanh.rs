@@ -23,7 +23,7 @@ const ALPHA_9: f32 = -8.604_672e-11;
 const ALPHA_11: f32 = 2.000_188e-13;
 const ALPHA_13: f32 = -2.760_768_5e-16;
 
-const BETA_0: f32 = 4.893_525_2e-3;
+const BETA_0: f32 = 4.893_525e-3;
 const BETA_2: f32 = 2.268_434_6e-3;
 const BETA_4: f32 = 1.185_347e-4;
 const BETA_6: f32 = 1.198_258_4e-6;
