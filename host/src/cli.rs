@@ -3,7 +3,7 @@
 use crate::p1::{self, Arch};
 use crate::parallel::map_rounds;
 use crate::results::{ArchResult, ProjectResults, RoundResult};
-use crate::{mnist, p2};
+use crate::{memory, mnist, p2};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -157,6 +157,9 @@ fn execute(cli: &Cli) -> Result<(), String> {
     if run_p2 {
         report.insert("p2", run_project2(&seeds, threads, common.verbose));
     }
+    if let Some(peak) = memory::peak_resident_bytes() {
+        println!("Peak memory of this run (resident set): {}", memory::human(peak as usize));
+    }
     if let Some(path) = &common.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n")
@@ -204,7 +207,7 @@ fn run_project1(
         let rounds = map_rounds(seeds, threads, |seed| {
             p1::run_round(arch, data, seed, &recipe)
         });
-        let result = ArchResult::new(arch.name(), arch.params(), recipe.epochs, rounds);
+        let result = ArchResult::new(arch.name(), arch.params(), recipe.epochs, arch.memory(), rounds);
         println!(
             "  {:<12} test error {:>6.2}% ± {:.2}  ({:.2} s/round)",
             result.arch,
@@ -216,6 +219,8 @@ fn run_project1(
     }
     println!();
     print!("{}", summary_table(&results));
+    println!();
+    print!("{}", memory_table(&results));
     println!();
     ProjectResults { results }
 }
@@ -243,11 +248,14 @@ fn run_project2(seeds: &[u64], threads: usize, verbose: bool) -> ProjectResults 
         p2::ARCH,
         <p2::Net as minidl::Module>::PARAMS,
         settings.epochs,
+        p2::memory(),
         rounds,
     );
     print!("{}", rounds_table(&result));
     println!();
     print!("{}", summary_table(std::slice::from_ref(&result)));
+    println!();
+    print!("{}", memory_table(std::slice::from_ref(&result)));
     println!();
     ProjectResults {
         results: vec![result],
@@ -265,6 +273,31 @@ pub fn loss_log(round: &RoundResult) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// What the core needs to train each model, from the types (nothing is allocated while
+/// training).
+pub fn memory_table(results: &[ArchResult]) -> String {
+    let width = results.iter().map(|r| r.arch.len()).max().unwrap_or(4).max(12);
+    let mut out = format!(
+        "  {:<width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}\n",
+        "memory", "parameters", "gradients", "optimiser", "activations", "total"
+    );
+    for r in results {
+        let m = &r.memory;
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}",
+            r.arch,
+            memory::human(m.parameters),
+            memory::human(m.gradients),
+            memory::human(m.optimizer),
+            memory::human(m.activations),
+            memory::human(m.total)
+        );
+    }
+    let _ = writeln!(out, "  (activations: everything the layers keep at the batch size)");
     out
 }
 

@@ -9,7 +9,7 @@
 //! on validation pairs drawn from the MNIST *training* split (`examples/tune.rs`); the test
 //! split is never used for a decision.
 
-use crate::memory::boxed_zeroed;
+use crate::memory::{boxed_zeroed, ModelMemory};
 use crate::mnist::Mnist;
 use crate::pairs::{generate_pair_sets, random_shift, PairImage, PairSet, HALF};
 use crate::results::RoundResult;
@@ -99,6 +99,17 @@ impl Arch {
             _ => {}
         }
         recipe
+    }
+
+    /// What the core needs to train this architecture at its batch size.
+    pub fn memory(self) -> ModelMemory {
+        match self {
+            Arch::Mlp => ModelMemory::of::<MlpNet, Adam<{ MlpNet::PARAMS }>>(),
+            Arch::Convnet => ModelMemory::of::<ConvNet, Adam<{ ConvNet::PARAMS }>>(),
+            Arch::Siamese | Arch::SiameseAux => ModelMemory::of::<SiameseNet, Adam<{ SiameseNet::PARAMS }>>(),
+            Arch::Aux => ModelMemory::of::<TwinNet, Adam<{ TwinNet::PARAMS }>>(),
+            Arch::Best => ModelMemory::of::<BestNet, Adam<{ BestNet::PARAMS }>>(),
+        }
     }
 
     /// Trainable parameters.

@@ -30,6 +30,11 @@ pub type Net = Seq![
     minidl::Linear<25, 2, BATCH>,
 ];
 
+/// What the core needs to train the network (SGD with momentum) at the batch size.
+pub fn memory() -> crate::memory::ModelMemory {
+    crate::memory::ModelMemory::of::<Net, Sgd<{ Net::PARAMS }>>()
+}
+
 /// Training hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {

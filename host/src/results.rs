@@ -40,13 +40,22 @@ pub struct ArchResult {
     pub train_seconds_mean: f64,
     /// Sample standard deviation of the training seconds per round.
     pub train_seconds_std: f64,
+    /// Bytes the core needs to train the model (parameters, gradients, optimiser state,
+    /// activations at the batch size).
+    pub memory: crate::memory::ModelMemory,
     /// Every round, in seed order.
     pub rounds: Vec<RoundResult>,
 }
 
 impl ArchResult {
     /// Summarises `rounds` (given in seed order).
-    pub fn new(arch: &str, params: usize, epochs: usize, rounds: Vec<RoundResult>) -> Self {
+    pub fn new(
+        arch: &str,
+        params: usize,
+        epochs: usize,
+        memory: crate::memory::ModelMemory,
+        rounds: Vec<RoundResult>,
+    ) -> Self {
         let column = |f: fn(&RoundResult) -> f64| rounds.iter().map(f).collect::<Vec<_>>();
         let (train, test, secs) = (
             column(|r| r.train_error),
@@ -63,6 +72,7 @@ impl ArchResult {
             test_error_std: sample_std(&test),
             train_seconds_mean: mean(&secs),
             train_seconds_std: sample_std(&secs),
+            memory,
             rounds,
         }
     }
