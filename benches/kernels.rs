@@ -52,6 +52,48 @@ fn bench_layer<M: Module>(c: &mut Criterion, name: &str, macs: u64, input_grad: 
     group.finish();
 }
 
+/// The alternative to the direct convolution, measured: conv2's forward pass as an explicit
+/// im2col (copy every 3x3x32 input window into a row) followed by the same register-tiled
+/// matrix product (800 x 288 times 288 x 64).
+fn im2col_conv2(c: &mut Criterion) {
+    const P: usize = B * 16;
+    type Conv = Conv2d<B, 6, 6, 32, 64, 3, 0, 4, 4>;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let mut conv: Box<Conv> = boxed_zeroed();
+    conv.init(Init::PyTorchDefault, &mut rng);
+    let input: Box<<Conv as Module>::Input> = random(&mut rng);
+    let mut columns: Box<[[f32; 288]; P]> = boxed_zeroed();
+    let mut output: Box<[[f32; 64]; P]> = boxed_zeroed();
+    // Same result as the direct kernel (up to summation order).
+    let direct: Box<<Conv as Module>::Output> = Box::new(*conv.forward(&input));
+    let weight: &[[f32; 64]; 288] = minidl::reshape(&conv.weight);
+    let mut group = c.benchmark_group("conv2 32->64 6x6");
+    group.throughput(Throughput::Elements(2 * (B * 16 * 64 * 288) as u64));
+    group.bench_function(BenchmarkId::new("forward im2col+matmul", B), |b| {
+        b.iter(|| {
+            for (p, row) in columns.iter_mut().enumerate() {
+                let (image, oy, ox) = (p / 16, p / 4 % 4, p % 4);
+                for ky in 0..3 {
+                    for kx in 0..3 {
+                        let at = (ky * 3 + kx) * 32;
+                        row[at..at + 32].copy_from_slice(&input[image][oy + ky][ox + kx]);
+                    }
+                }
+            }
+            output.iter_mut().for_each(|r| *r = conv.bias);
+            minidl::kernels::matmul_acc(&mut output, &columns, weight);
+            black_box(output[0][0])
+        })
+    });
+    group.finish();
+    let direct: &[[f32; 64]; P] = minidl::reshape(&*direct);
+    assert!(direct
+        .iter()
+        .flatten()
+        .zip(output.iter().flatten())
+        .all(|(a, b)| (a - b).abs() < 1e-4));
+}
+
 fn kernels(c: &mut Criterion) {
     // conv1 of the convnet: 12x12 outputs x 32 channels x (2 x 3 x 3) taps per pair; as the
     // first layer it computes no input gradient.
@@ -81,6 +123,6 @@ fn kernels(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = kernels
+    targets = kernels, im2col_conv2
 }
 criterion_main!(benches);

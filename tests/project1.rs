@@ -312,14 +312,31 @@ fn bad_data_is_a_one_line_error_naming_the_file() {
 fn p1_results_do_not_depend_on_the_thread_count() {
     let numbers = |threads: &str| {
         let path = temp_dir(&format!("threads-{threads}")).join("p1.json");
-        let args = ["p1", "--arch", "siamese-aux,best", "--rounds", "3", "--epochs", "1", "--threads", threads];
-        let args: Vec<&str> = args.into_iter().chain(["--json", path.to_str().unwrap()]).collect();
+        let args = [
+            "p1",
+            "--arch",
+            "siamese-aux,best",
+            "--rounds",
+            "3",
+            "--epochs",
+            "1",
+            "--threads",
+            threads,
+        ];
+        let args: Vec<&str> = args
+            .into_iter()
+            .chain(["--json", path.to_str().unwrap()])
+            .collect();
         assert_eq!(run(&args), ExitCode::SUCCESS);
         let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let mut numbers = Vec::new();
         for arch in json["p1"]["results"].as_array().unwrap() {
             for round in arch["rounds"].as_array().unwrap() {
-                numbers.push((round["seed"].as_u64(), round["train_error"].as_f64(), round["test_error"].as_f64()));
+                numbers.push((
+                    round["seed"].as_u64(),
+                    round["train_error"].as_f64(),
+                    round["test_error"].as_f64(),
+                ));
             }
         }
         numbers
@@ -335,7 +352,10 @@ fn memory_is_reported_from_the_types() {
     assert_eq!(m.parameters, 70_906 * 4);
     assert_eq!(m.gradients, m.parameters);
     assert!(m.optimizer >= 2 * m.parameters, "Adam keeps two moments");
-    assert_eq!(m.total, m.parameters + m.gradients + m.optimizer + m.activations);
+    assert_eq!(
+        m.total,
+        m.parameters + m.gradients + m.optimizer + m.activations
+    );
     // conv1's output alone is batch x 12 x 12 x 32 floats.
     assert!(m.activations > p1::B * 12 * 12 * 32 * 4);
 }

@@ -158,7 +158,10 @@ fn execute(cli: &Cli) -> Result<(), String> {
         report.insert("p2", run_project2(&seeds, threads, common.verbose));
     }
     if let Some(peak) = memory::peak_resident_bytes() {
-        println!("Peak memory of this run (resident set): {}", memory::human(peak as usize));
+        println!(
+            "Peak memory of this run (resident set): {}",
+            memory::human(peak as usize)
+        );
     }
     if let Some(path) = &common.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
@@ -207,7 +210,13 @@ fn run_project1(
         let rounds = map_rounds(seeds, threads, |seed| {
             p1::run_round(arch, data, seed, &recipe)
         });
-        let result = ArchResult::new(arch.name(), arch.params(), recipe.epochs, arch.memory(), rounds);
+        let result = ArchResult::new(
+            arch.name(),
+            arch.params(),
+            recipe.epochs,
+            arch.memory(),
+            rounds,
+        );
         println!(
             "  {:<12} test error {:>6.2}% ± {:.2}  ({:.2} s/round)",
             result.arch,
@@ -279,7 +288,12 @@ pub fn loss_log(round: &RoundResult) -> String {
 /// What the core needs to train each model, from the types (nothing is allocated while
 /// training).
 pub fn memory_table(results: &[ArchResult]) -> String {
-    let width = results.iter().map(|r| r.arch.len()).max().unwrap_or(4).max(12);
+    let width = results
+        .iter()
+        .map(|r| r.arch.len())
+        .max()
+        .unwrap_or(4)
+        .max(12);
     let mut out = format!(
         "  {:<width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}\n",
         "memory", "parameters", "gradients", "optimiser", "activations", "total"
@@ -297,7 +311,10 @@ pub fn memory_table(results: &[ArchResult]) -> String {
             memory::human(m.total)
         );
     }
-    let _ = writeln!(out, "  (activations: everything the layers keep at the batch size)");
+    let _ = writeln!(
+        out,
+        "  (activations: everything the layers keep at the batch size)"
+    );
     out
 }
 

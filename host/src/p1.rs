@@ -106,7 +106,9 @@ impl Arch {
         match self {
             Arch::Mlp => ModelMemory::of::<MlpNet, Adam<{ MlpNet::PARAMS }>>(),
             Arch::Convnet => ModelMemory::of::<ConvNet, Adam<{ ConvNet::PARAMS }>>(),
-            Arch::Siamese | Arch::SiameseAux => ModelMemory::of::<SiameseNet, Adam<{ SiameseNet::PARAMS }>>(),
+            Arch::Siamese | Arch::SiameseAux => {
+                ModelMemory::of::<SiameseNet, Adam<{ SiameseNet::PARAMS }>>()
+            }
             Arch::Aux => ModelMemory::of::<TwinNet, Adam<{ TwinNet::PARAMS }>>(),
             Arch::Best => ModelMemory::of::<BestNet, Adam<{ BestNet::PARAMS }>>(),
         }
