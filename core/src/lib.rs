@@ -20,7 +20,8 @@
 //! 4. **Losses** ([`MseLoss`], [`CrossEntropyLoss`], [`AuxLoss`]) and **optimisers**
 //!    ([`Sgd`], [`Adam`]).
 //! 5. **Checking** ([`gradcheck`]): finite-difference verification of any module.
-//! 6. **Data** ([`idx`]): the MNIST file format, parsed from a byte slice.
+//! 6. **Data** ([`idx`]): the MNIST file format, parsed from a byte slice; [`disk`]: the
+//!    Project 2 points, drawn the same way on the host and on a device.
 //!
 //! ## Design rules
 //!
@@ -55,6 +56,7 @@
 pub mod activation;
 pub mod batchnorm;
 pub mod conv;
+pub mod disk;
 pub mod dropout;
 pub mod gradcheck;
 pub mod idx;

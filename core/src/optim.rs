@@ -20,6 +20,14 @@ pub trait Optimizer {
     fn set_learning_rate(&mut self, lr: f32);
 }
 
+/// Cosine decay of the learning rate from `lr` at epoch 0 to `lr / 100` at the end:
+/// `lr/100 + (lr - lr/100) (1 + cos(pi epoch / epochs)) / 2`.
+pub fn cosine_decay(lr: f32, epoch: usize, epochs: usize) -> f32 {
+    let progress = epoch as f32 / epochs.max(1) as f32;
+    let floor = lr / 100.0;
+    floor + (lr - floor) * 0.5 * (1.0 + libm::cosf(core::f32::consts::PI * progress))
+}
+
 struct SameCount<M, const P: usize>(core::marker::PhantomData<M>);
 impl<M: Module, const P: usize> SameCount<M, P> {
     const CHECK: () = assert!(

@@ -497,7 +497,7 @@ where
     let mut epoch_losses = Vec::with_capacity(recipe.epochs);
     let start = Instant::now();
     for epoch in 0..recipe.epochs {
-        optimizer.set_learning_rate(crate::p2::cosine_lr(recipe.lr, epoch, recipe.epochs));
+        optimizer.set_learning_rate(minidl::optim::cosine_decay(recipe.lr, epoch, recipe.epochs));
         shuffle(&mut order, rng);
         let mut total = 0.0;
         let batches = order.chunks_exact(B);

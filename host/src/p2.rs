@@ -6,7 +6,8 @@
 
 use crate::memory::boxed_zeroed;
 use crate::results::RoundResult;
-use minidl::init::{shuffle, unit};
+use minidl::init::shuffle;
+use minidl::optim::cosine_decay;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{argmax, Batch, Init, Module, MseLoss, Optimizer, Seq, Sgd, SgdConfig, Tanh};
@@ -62,18 +63,14 @@ impl Default for Settings {
 
 /// Radius of the disk of area 1/2.
 pub fn disk_radius() -> f32 {
-    1.0 / (2.0 * std::f32::consts::PI).sqrt()
+    minidl::disk::RADIUS_SQUARED.sqrt()
 }
 
-/// Class of a point: 1 inside the disk, 0 outside.
-pub fn label(point: [f32; 2]) -> usize {
-    let (dx, dy) = (point[0] - 0.5, point[1] - 0.5);
-    usize::from(dx * dx + dy * dy < disk_radius() * disk_radius())
-}
+pub use minidl::disk::label;
 
 /// `n` points uniform in `[0,1]^2` with their labels.
 pub fn generate_disk_set(n: usize, rng: &mut Xoshiro256PlusPlus) -> (Vec<[f32; 2]>, Vec<usize>) {
-    let points: Vec<[f32; 2]> = (0..n).map(|_| [unit(rng), unit(rng)]).collect();
+    let points: Vec<[f32; 2]> = (0..n).map(|_| minidl::disk::sample_point(rng)).collect();
     let labels = points.iter().map(|&p| label(p)).collect();
     (points, labels)
 }
@@ -133,7 +130,7 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
     let mut epoch_losses = Vec::with_capacity(settings.epochs);
     let start = Instant::now();
     for epoch in 0..settings.epochs {
-        optimizer.config.lr = cosine_lr(settings.lr, epoch, settings.epochs);
+        optimizer.config.lr = cosine_decay(settings.lr, epoch, settings.epochs);
         shuffle(&mut order, &mut rng);
         let mut total = 0.0;
         for batch in order.chunks_exact(BATCH) {
@@ -166,11 +163,4 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
         train_seconds,
         epoch_losses,
     }
-}
-
-/// Cosine decay from `lr` to `lr / 100` over `epochs`.
-pub fn cosine_lr(lr: f32, epoch: usize, epochs: usize) -> f32 {
-    let progress = epoch as f32 / epochs.max(1) as f32;
-    let floor = lr / 100.0;
-    floor + (lr - floor) * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos())
 }
