@@ -163,6 +163,11 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
         visit(&mut self.beta, &mut self.beta_grad);
     }
 
+    fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
+        visit(&mut self.running_mean);
+        visit(&mut self.running_var);
+    }
+
     /// Scale 1, shift 0, running statistics of a standard normal, whatever the scheme.
     fn init<R: Rng + ?Sized>(&mut self, _scheme: Init, _rng: &mut R) {
         self.gamma = [1.0; C];

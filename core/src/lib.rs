@@ -65,6 +65,7 @@ pub mod kernels;
 pub mod linear;
 pub mod loss;
 pub mod math;
+pub mod model_file;
 pub mod module;
 pub mod optim;
 pub mod pair;

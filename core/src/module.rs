@@ -66,6 +66,10 @@ pub trait Module: Zeroable {
     /// handout's `param()`). Parameterless modules visit nothing.
     fn visit_params(&mut self, _visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {}
 
+    /// Calls `visit(buffer)` for every tensor of non-trainable state that inference needs
+    /// (batch norm's running statistics), in a fixed order. Saved with the parameters.
+    fn visit_buffers(&mut self, _visit: &mut dyn FnMut(&mut [f32])) {}
+
     /// Draws fresh parameters with `scheme` (biases follow the scheme's rule) and clears
     /// any state left from training (gradients, running statistics).
     fn init<R: Rng + ?Sized>(&mut self, _scheme: Init, _rng: &mut R) {}

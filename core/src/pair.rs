@@ -81,6 +81,10 @@ where
         self.net.visit_params(visit);
     }
 
+    fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
+        self.net.visit_buffers(visit);
+    }
+
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
         self.net.init(scheme, rng);
     }
@@ -180,6 +184,11 @@ where
     fn visit_params(&mut self, visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {
         self.first.visit_params(visit);
         self.second.visit_params(visit);
+    }
+
+    fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
+        self.first.visit_buffers(visit);
+        self.second.visit_buffers(visit);
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {

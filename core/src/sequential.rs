@@ -52,6 +52,11 @@ impl<A: Module, B: Module<Input = A::Output>> Module for Seq<A, B> {
         self.then.visit_params(visit);
     }
 
+    fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
+        self.first.visit_buffers(visit);
+        self.then.visit_buffers(visit);
+    }
+
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
         self.first.init(scheme, rng);
         self.then.init(scheme, rng);
