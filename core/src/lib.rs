@@ -73,6 +73,7 @@ pub mod pool;
 pub mod reshape;
 pub mod sequential;
 pub mod tensor;
+pub mod zoo;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};

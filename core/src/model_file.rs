@@ -108,7 +108,9 @@ impl core::fmt::Display for ModelError {
 
 /// 32-bit FNV-1a (Fowler, Noll, Vo): a simple hash that catches flipped and shifted bytes.
 pub fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5, |h, &b| (h ^ b as u32).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5, |h, &b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Calls `f` on every tensor that a model file holds: parameters, then buffers.
@@ -137,7 +139,10 @@ pub fn encoded_len<M: Module>(model: &mut M) -> usize {
 pub fn save<M: Module>(model: &mut M, out: &mut [u8]) -> Result<usize, ModelError> {
     let needed = encoded_len(model);
     if out.len() < needed {
-        return Err(ModelError::BufferTooSmall { needed, actual: out.len() });
+        return Err(ModelError::BufferTooSmall {
+            needed,
+            actual: out.len(),
+        });
     }
     let (tensors, scalars) = counts(model);
     out[..4].copy_from_slice(&MAGIC);
@@ -159,7 +164,10 @@ pub fn save<M: Module>(model: &mut M, out: &mut [u8]) -> Result<usize, ModelErro
 /// Loads `bytes` into `model` after checking magic, version, shape, length and checksum;
 /// on error the model is unchanged.
 pub fn load<M: Module>(model: &mut M, bytes: &[u8]) -> Result<(), ModelError> {
-    let too_short = |needed: usize| ModelError::TooShort { needed, actual: bytes.len() };
+    let too_short = |needed: usize| ModelError::TooShort {
+        needed,
+        actual: bytes.len(),
+    };
     if bytes.len() < HEADER_LEN {
         return Err(too_short(HEADER_LEN));
     }
@@ -175,7 +183,10 @@ pub fn load<M: Module>(model: &mut M, bytes: &[u8]) -> Result<(), ModelError> {
     let scalars = LittleEndian::read_u32(&bytes[8..12]) as usize;
     let (expected_tensors, expected_scalars) = counts(model);
     if tensors != expected_tensors {
-        return Err(ModelError::TensorCount { expected: expected_tensors, found: tensors });
+        return Err(ModelError::TensorCount {
+            expected: expected_tensors,
+            found: tensors,
+        });
     }
     let shape_end = HEADER_LEN + 4 * tensors;
     if bytes.len() < shape_end {
@@ -188,7 +199,11 @@ pub fn load<M: Module>(model: &mut M, bytes: &[u8]) -> Result<(), ModelError> {
         let at = HEADER_LEN + 4 * index;
         let found = LittleEndian::read_u32(&bytes[at..at + 4]) as usize;
         if found != t.len() && mismatch.is_none() {
-            mismatch = Some(ModelError::TensorShape { index, expected: t.len(), found });
+            mismatch = Some(ModelError::TensorShape {
+                index,
+                expected: t.len(),
+                found,
+            });
         }
         index += 1;
     });
@@ -198,7 +213,10 @@ pub fn load<M: Module>(model: &mut M, bytes: &[u8]) -> Result<(), ModelError> {
     // With the shape equal, `scalars` must be the network's count and the length exact.
     let total = shape_end + 4 * expected_scalars + CHECKSUM_LEN;
     if scalars != expected_scalars || bytes.len() != total {
-        return Err(ModelError::Length { expected: total, actual: bytes.len() });
+        return Err(ModelError::Length {
+            expected: total,
+            actual: bytes.len(),
+        });
     }
     let stored = LittleEndian::read_u32(&bytes[total - CHECKSUM_LEN..]);
     let computed = fnv1a(&bytes[..total - CHECKSUM_LEN]);
@@ -241,7 +259,10 @@ mod tests {
         let mut net = trained();
         let bytes = saved(&mut net);
         // 8 tensors: 6 parameters (weights, biases, gamma, beta) then 2 running statistics.
-        assert_eq!(bytes.len(), HEADER_LEN + 4 * 8 + 4 * (12 + 4 + 4 + 4 + 8 + 2 + 4 + 4) + 4);
+        assert_eq!(
+            bytes.len(),
+            HEADER_LEN + 4 * 8 + 4 * (12 + 4 + 4 + 4 + 8 + 2 + 4 + 4) + 4
+        );
         let mut copy = Net::zeroed();
         load(&mut copy, &bytes).unwrap();
         assert_eq!(copy.first.weight, net.first.weight);
@@ -262,7 +283,13 @@ mod tests {
             assert_eq!(load(&mut target, bytes), Err(expected));
             assert_eq!(target.first.weight, [[0.0; 4]; 3], "unchanged");
         };
-        check(&bytes[..5], ModelError::TooShort { needed: HEADER_LEN, actual: 5 });
+        check(
+            &bytes[..5],
+            ModelError::TooShort {
+                needed: HEADER_LEN,
+                actual: 5,
+            },
+        );
         let mut b = bytes.clone();
         b[0] = b'X';
         check(&b, ModelError::BadMagic(*b"Xdl1"));
@@ -271,23 +298,70 @@ mod tests {
         check(&b, ModelError::UnsupportedVersion(2));
         let mut b = bytes.clone();
         b[6] = 7;
-        check(&b, ModelError::TensorCount { expected: 8, found: 7 });
-        check(&bytes[..20], ModelError::TooShort { needed: HEADER_LEN + 32, actual: 20 });
+        check(
+            &b,
+            ModelError::TensorCount {
+                expected: 8,
+                found: 7,
+            },
+        );
+        check(
+            &bytes[..20],
+            ModelError::TooShort {
+                needed: HEADER_LEN + 32,
+                actual: 20,
+            },
+        );
         let mut b = bytes.clone();
         b[HEADER_LEN] = 13;
-        check(&b, ModelError::TensorShape { index: 0, expected: 12, found: 13 });
+        check(
+            &b,
+            ModelError::TensorShape {
+                index: 0,
+                expected: 12,
+                found: 13,
+            },
+        );
         let n = bytes.len();
-        check(&bytes[..n - 1], ModelError::Length { expected: n, actual: n - 1 });
+        check(
+            &bytes[..n - 1],
+            ModelError::Length {
+                expected: n,
+                actual: n - 1,
+            },
+        );
         let mut b = bytes.clone();
         b.push(0);
-        check(&b, ModelError::Length { expected: n, actual: n + 1 });
+        check(
+            &b,
+            ModelError::Length {
+                expected: n,
+                actual: n + 1,
+            },
+        );
         let mut b = bytes.clone();
         b[HEADER_LEN + 32 + 5] ^= 0x10;
-        assert!(matches!(load(&mut target, &b), Err(ModelError::Checksum { .. })));
+        assert!(matches!(
+            load(&mut target, &b),
+            Err(ModelError::Checksum { .. })
+        ));
         // Another architecture.
         let mut other = Other::zeroed();
-        assert_eq!(load(&mut other, &bytes), Err(ModelError::TensorShape { index: 0, expected: 15, found: 12 }));
+        assert_eq!(
+            load(&mut other, &bytes),
+            Err(ModelError::TensorShape {
+                index: 0,
+                expected: 15,
+                found: 12
+            })
+        );
         let mut small = [0u8; 10];
-        assert_eq!(save(&mut net, &mut small), Err(ModelError::BufferTooSmall { needed: n, actual: 10 }));
+        assert_eq!(
+            save(&mut net, &mut small),
+            Err(ModelError::BufferTooSmall {
+                needed: n,
+                actual: 10
+            })
+        );
     }
 }

@@ -44,6 +44,10 @@ pub struct Common {
     /// Log the loss of every round, not only the first.
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Save the model trained in the first round (seed S) to FILE, in the core's model
+    /// format (needs a single architecture: `p1 --arch NAME` or `p2`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
@@ -104,7 +108,18 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 fn execute(cli: &Cli) -> Result<(), String> {
     let common = &cli.common;
     if let Some(path) = &common.json {
-        check_writable(path)?;
+        check_writable("--json", path)?;
+    }
+    if let Some(path) = &common.save {
+        check_writable("--save", path)?;
+        let single = match &cli.project {
+            Some(Project::P1(args)) => args.arch.len() == 1,
+            Some(Project::P2) => true,
+            None => false,
+        };
+        if !single {
+            return Err("--save needs a single architecture: `p1 --arch NAME` or `p2`".into());
+        }
     }
     let threads = common.threads.map(|t| t as usize).unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -150,12 +165,16 @@ fn execute(cli: &Cli) -> Result<(), String> {
                 args.epochs.map(|e| e as usize),
                 &seeds,
                 threads,
+                common.save.is_some(),
             ),
         );
     }
     let run_p2 = matches!(cli.project, None | Some(Project::P2));
     if run_p2 {
-        report.insert("p2", run_project2(&seeds, threads, common.verbose));
+        report.insert(
+            "p2",
+            run_project2(&seeds, threads, common.verbose, common.save.is_some()),
+        );
     }
     if let Some(peak) = memory::peak_resident_bytes() {
         println!(
@@ -165,24 +184,47 @@ fn execute(cli: &Cli) -> Result<(), String> {
     }
     if let Some(path) = &common.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        std::fs::write(path, text + "\n")
+        write_atomically(path, (text + "\n").as_bytes())
             .map_err(|e| format!("--json {}: cannot write: {e}", path.display()))?;
+    }
+    if let Some(path) = &common.save {
+        let model = report
+            .values()
+            .flat_map(|p| &p.results)
+            .find_map(|r| r.rounds.first().and_then(|round| round.model.as_ref()))
+            .ok_or("no model was trained")?;
+        write_atomically(path, model)
+            .map_err(|e| format!("--save {}: cannot write: {e}", path.display()))?;
+        println!(
+            "Saved the model of the round with seed {} to {}",
+            common.seed,
+            path.display()
+        );
     }
     Ok(())
 }
 
-/// Fails early, before any training, if `path` cannot be written.
-fn check_writable(path: &std::path::Path) -> Result<(), String> {
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: an
+/// interrupted run never leaves a half-written file.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Fails early, before any training, if `path` (given with `flag`) cannot be written.
+fn check_writable(flag: &str, path: &std::path::Path) -> Result<(), String> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
     if path.is_dir() {
-        return Err(format!("--json {}: is a directory", path.display()));
+        return Err(format!("{flag} {}: is a directory", path.display()));
     }
     if !parent.is_dir() {
         return Err(format!(
-            "--json {}: directory {} does not exist",
+            "{flag} {}: directory {} does not exist",
             path.display(),
             parent.display()
         ));
@@ -196,6 +238,7 @@ fn run_project1(
     epochs: Option<usize>,
     seeds: &[u64],
     threads: usize,
+    save: bool,
 ) -> ProjectResults {
     println!(
         "Project 1: {} training / {} test pairs of 14x14 MNIST digits; target = first digit <= second; {} rounds on {} threads",
@@ -206,7 +249,8 @@ fn run_project1(
     );
     let mut results = Vec::new();
     for &arch in archs {
-        let recipe = arch.recipe(epochs);
+        let mut recipe = arch.recipe(epochs);
+        recipe.save = save;
         let rounds = map_rounds(seeds, threads, |seed| {
             p1::run_round(arch, data, seed, &recipe)
         });
@@ -234,8 +278,11 @@ fn run_project1(
     ProjectResults { results }
 }
 
-fn run_project2(seeds: &[u64], threads: usize, verbose: bool) -> ProjectResults {
-    let settings = p2::Settings::default();
+fn run_project2(seeds: &[u64], threads: usize, verbose: bool, save: bool) -> ProjectResults {
+    let settings = p2::Settings {
+        save,
+        ..Default::default()
+    };
     println!(
         "Project 2: {} ({} parameters), {} train / {} test points, {} epochs, batch {}, {} rounds on {} threads",
         p2::ARCH,

@@ -14,12 +14,13 @@ use crate::mnist::Mnist;
 use crate::pairs::{generate_pair_sets, random_shift, PairImage, PairSet, HALF};
 use crate::results::RoundResult;
 use minidl::init::shuffle;
+use minidl::model_file;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{
     argmax, Adam, AdamConfig, AuxLoss, Batch, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss,
-    Dropout, Flatten, Image, Images, Init, Linear, MaxPool2d, Mode, Module, Optimizer, Relu,
-    Reshape, Seq, Siamese, Tensor, Twin, Zeroable,
+    Dropout, Flatten, Images, Init, Linear, MaxPool2d, Mode, Module, Optimizer, Relu, Seq, Siamese,
+    Tensor, Twin, Zeroable,
 };
 use std::time::Instant;
 
@@ -31,8 +32,6 @@ pub const DEFAULT_EPOCHS: usize = 25;
 pub const B: usize = 50;
 /// Images in a mini-batch of pairs.
 pub const B2: usize = 2 * B;
-/// Dropout before the last layer of the conv nets, in percent.
-pub const DROPOUT: usize = 50;
 /// Pixels of a pair (2 x 14 x 14).
 pub const PAIR_PIXELS: usize = 2 * HALF * HALF;
 
@@ -153,32 +152,14 @@ pub type ConvNet = Seq![
     Linear<200, 2, B>,
 ];
 
-/// The convnet's layers on one 1-channel image, ending in 10 digit logits; `N` images a
-/// batch.
-pub type DigitNet<const N: usize> = Seq![
-    Conv2d<N, 14, 14, 1, 32, 3, 0, 12, 12>,
-    MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
-    Relu<Images<N, 6, 6, 32>>,
-    Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
-    MaxPool2d<N, 4, 4, 64, 2, 2, 2>,
-    Relu<Images<N, 2, 2, 64>>,
-    Flatten<N, 2, 2, 64, 256>,
-    Linear<256, 200, N>,
-    Relu<Batch<N, 200>>,
-    Dropout<Batch<N, 200>, DROPOUT>,
-    Linear<200, 10, N>,
-];
+pub use minidl::zoo::{Digit, DigitNet, DROPOUT};
 
-/// One image of a pair.
-pub type Digit = Image<HALF, HALF, 1>;
 /// The digit logits of both images of every pair.
-pub type PairLogits = [[[f32; 10]; 2]; B];
-
+pub type PairLogits = minidl::zoo::PairLogits<B>;
 /// The head on the two digit outputs: 20 -> 60 -> 2.
-pub type Head = Seq![Reshape<PairLogits, Batch<B, 20>>, Linear<20, 60, B>, Relu<Batch<B, 60>>, Linear<60, 2, B>];
-
+pub type Head = minidl::zoo::Head<B>;
 /// `siamese` and `siamese-aux`: one digit network for both images.
-pub type SiameseNet = Seq<Siamese<DigitNet<B2>, Digit, [f32; 10], B, B2>, Head>;
+pub type SiameseNet = minidl::zoo::SiameseNet<B, B2>;
 /// `aux`: a digit network per image.
 pub type TwinNet = Seq<Twin<DigitNet<B>, DigitNet<B>, Digit, [f32; 10], B>, Head>;
 
@@ -423,6 +404,8 @@ pub struct Recipe {
     /// Measure train and test error after training (benchmarks turn it off; the errors
     /// are then NaN).
     pub evaluate: bool,
+    /// Keep the trained model (in the core's file format) in the round's result.
+    pub save: bool,
     /// Training images are moved by up to this many pixels (independently, each time
     /// they are used); 0 for none.
     pub max_shift: usize,
@@ -438,6 +421,7 @@ impl Recipe {
             weight_decay: 0.0,
             max_shift: 0,
             evaluate: true,
+            save: false,
         }
     }
 }
@@ -536,7 +520,15 @@ where
         test_error: error(test),
         train_seconds,
         epoch_losses,
+        model: recipe.save.then(|| model_bytes(net)),
     }
+}
+
+/// `net` in the core's model file format.
+pub fn model_bytes<N: Module>(net: &mut N) -> Vec<u8> {
+    let mut bytes = vec![0u8; model_file::encoded_len(net)];
+    model_file::save(net, &mut bytes).expect("buffer sized by encoded_len");
+    bytes
 }
 
 /// Builds, initialises and trains one architecture on one round's data.

@@ -48,6 +48,8 @@ pub struct Settings {
     /// Measure train and test error after training (benchmarks turn it off; the errors
     /// are then NaN).
     pub evaluate: bool,
+    /// Keep the trained model (in the core's file format) in the round's result.
+    pub save: bool,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             lr: 0.05,
             momentum: 0.9,
             evaluate: true,
+            save: false,
         }
     }
 }
@@ -162,5 +165,6 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
         test_error: error(&test, &test_labels),
         train_seconds,
         epoch_losses,
+        model: settings.save.then(|| crate::p1::model_bytes(&mut *net)),
     }
 }

@@ -17,6 +17,9 @@ pub struct RoundResult {
     /// Mean training loss of each epoch (not written to JSON).
     #[serde(skip)]
     pub epoch_losses: Vec<f32>,
+    /// The trained model in the core's file format, when it was asked for.
+    #[serde(skip)]
+    pub model: Option<Vec<u8>>,
 }
 
 /// All rounds of one architecture, with their summary statistics.
