@@ -10,7 +10,9 @@ const PIXELS: usize = HALF * HALF;
 const PAIR_BYTES: usize = 2 * PIXELS * 2 + 2 + 8;
 
 fn asset(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("embedded/pairs/assets").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("embedded/pairs/assets")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -30,7 +32,10 @@ fn embedded_model_and_pairs_match_the_host() {
     let count = u32::from_le_bytes(pairs[4..8].try_into().unwrap()) as usize;
     assert_eq!(pairs.len(), 16 + count * PAIR_BYTES);
     assert!(count >= 200 && count % B == 0);
-    let norm = Standardise { mean: f32_at(&pairs, 8), std: f32_at(&pairs, 12) };
+    let norm = Standardise {
+        mean: f32_at(&pairs, 8),
+        std: f32_at(&pairs, 12),
+    };
     let records: Vec<&[u8]> = pairs[16..].chunks_exact(PAIR_BYTES).collect();
     let mut input: Box<<SiameseNet as Module>::Input> = host::memory::boxed_zeroed();
     let mut agree_with_target = 0;
@@ -47,9 +52,16 @@ fn embedded_model_and_pairs_match_the_host() {
             let tail = &record[4 * PIXELS..];
             let predicted = usize::from(l[1] > l[0]);
             assert_eq!(predicted, tail[1] as usize, "recorded host prediction");
-            assert_eq!([l[0], l[1]], [f32_at(tail, 2), f32_at(tail, 6)], "recorded host logits");
+            assert_eq!(
+                [l[0], l[1]],
+                [f32_at(tail, 2), f32_at(tail, 6)],
+                "recorded host logits"
+            );
             agree_with_target += usize::from(predicted == tail[0] as usize);
         }
     }
-    assert!(agree_with_target as f64 / count as f64 > 0.9, "a trained model: {agree_with_target}/{count}");
+    assert!(
+        agree_with_target as f64 / count as f64 > 0.9,
+        "a trained model: {agree_with_target}/{count}"
+    );
 }

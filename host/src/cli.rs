@@ -44,6 +44,9 @@ pub struct Common {
     /// Log the loss of every round, not only the first.
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Override every architecture's learning rate (a positive, finite number).
+    #[arg(long, global = true, value_name = "LR", value_parser = parse_learning_rate)]
+    pub lr: Option<f32>,
     /// Save the model trained in the first round (seed S) to FILE, in the core's model
     /// format (needs a single architecture: `p1 --arch NAME` or `p2`).
     #[arg(long, global = true, value_name = "FILE")]
@@ -71,6 +74,17 @@ struct P1Args {
     /// Directory holding the four MNIST .gz files (default: ./data, else the repository's).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+}
+
+fn parse_learning_rate(text: &str) -> Result<f32, String> {
+    let lr: f32 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if lr.is_finite() && lr > 0.0 {
+        Ok(lr)
+    } else {
+        Err(format!("{text} is not a positive, finite learning rate"))
+    }
 }
 
 fn parse_arch(name: &str) -> Result<Arch, String> {
@@ -166,6 +180,7 @@ fn execute(cli: &Cli) -> Result<(), String> {
                 &seeds,
                 threads,
                 common.save.is_some(),
+                common.lr,
             ),
         );
     }
@@ -173,7 +188,13 @@ fn execute(cli: &Cli) -> Result<(), String> {
     if run_p2 {
         report.insert(
             "p2",
-            run_project2(&seeds, threads, common.verbose, common.save.is_some()),
+            run_project2(
+                &seeds,
+                threads,
+                common.verbose,
+                common.save.is_some(),
+                common.lr,
+            ),
         );
     }
     if let Some(peak) = memory::peak_resident_bytes() {
@@ -239,6 +260,7 @@ fn run_project1(
     seeds: &[u64],
     threads: usize,
     save: bool,
+    lr: Option<f32>,
 ) -> ProjectResults {
     println!(
         "Project 1: {} training / {} test pairs of 14x14 MNIST digits; target = first digit <= second; {} rounds on {} threads",
@@ -251,6 +273,7 @@ fn run_project1(
     for &arch in archs {
         let mut recipe = arch.recipe(epochs);
         recipe.save = save;
+        recipe.lr = lr.unwrap_or(recipe.lr);
         let rounds = map_rounds(seeds, threads, |seed| {
             p1::run_round(arch, data, seed, &recipe)
         });
@@ -278,10 +301,18 @@ fn run_project1(
     ProjectResults { results }
 }
 
-fn run_project2(seeds: &[u64], threads: usize, verbose: bool, save: bool) -> ProjectResults {
+fn run_project2(
+    seeds: &[u64],
+    threads: usize,
+    verbose: bool,
+    save: bool,
+    lr: Option<f32>,
+) -> ProjectResults {
+    let defaults = p2::Settings::default();
     let settings = p2::Settings {
         save,
-        ..Default::default()
+        lr: lr.unwrap_or(defaults.lr),
+        ..defaults
     };
     println!(
         "Project 2: {} ({} parameters), {} train / {} test points, {} epochs, batch {}, {} rounds on {} threads",
@@ -372,6 +403,14 @@ pub fn rounds_table(result: &ArchResult) -> String {
         result.arch, "seed", "train error", "test error", "train s"
     );
     for r in &result.rounds {
+        if let Some(epoch) = r.diverged_at {
+            let _ = writeln!(
+                out,
+                "  {:>6}  diverged at epoch {epoch} (loss not finite)",
+                r.seed
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {:>6}  {:>10.2}%  {:>9.2}%  {:>9.3}",
@@ -415,5 +454,14 @@ pub fn summary_table(results: &[ArchResult]) -> String {
         "  (mean ± sample standard deviation over {} rounds)",
         results.first().map_or(0, |r| r.rounds.len())
     );
+    for r in results.iter().filter(|r| r.diverged_rounds > 0) {
+        let _ = writeln!(
+            out,
+            "  {}: {} of {} rounds diverged (loss not finite) and are left out of the statistics",
+            r.arch,
+            r.diverged_rounds,
+            r.rounds.len()
+        );
+    }
     out
 }

@@ -505,10 +505,14 @@ where
             optimizer.step(net);
         }
         epoch_losses.push(total / count as f32);
+        if !total.is_finite() {
+            break;
+        }
     }
     let train_seconds = start.elapsed().as_secs_f64();
+    let diverged_at = crate::results::diverged_at(&epoch_losses);
     let mut error = |set: &PairSet| {
-        if recipe.evaluate {
+        if recipe.evaluate && diverged_at.is_none() {
             error_rate(net, objective, &mut input, set, norm)
         } else {
             f64::NAN
@@ -520,6 +524,7 @@ where
         test_error: error(test),
         train_seconds,
         epoch_losses,
+        diverged_at,
         model: recipe.save.then(|| model_bytes(net)),
     }
 }

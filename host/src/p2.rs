@@ -149,11 +149,15 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
             optimizer.step(&mut *net);
         }
         epoch_losses.push(total / (POINTS / BATCH) as f32);
+        if !total.is_finite() {
+            break;
+        }
     }
     let train_seconds = start.elapsed().as_secs_f64();
+    let diverged_at = crate::results::diverged_at(&epoch_losses);
 
     let mut error = |points: &[[f32; 2]], labels: &[usize]| {
-        if settings.evaluate {
+        if settings.evaluate && diverged_at.is_none() {
             error_rate(&mut net, points, labels)
         } else {
             f64::NAN
@@ -165,6 +169,7 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
         test_error: error(&test, &test_labels),
         train_seconds,
         epoch_losses,
+        diverged_at,
         model: settings.save.then(|| crate::p1::model_bytes(&mut *net)),
     }
 }

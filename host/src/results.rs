@@ -14,12 +14,22 @@ pub struct RoundResult {
     pub test_error: f64,
     /// Wall time of the training loop alone (no data generation or evaluation).
     pub train_seconds: f64,
+    /// The epoch (counted from 1) whose loss was not finite, if training diverged: the
+    /// round then stops, its errors are not measured (`null` in JSON) and it is left out of
+    /// the statistics.
+    #[serde(rename = "diverged_at_epoch", skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<usize>,
     /// Mean training loss of each epoch (not written to JSON).
     #[serde(skip)]
     pub epoch_losses: Vec<f32>,
     /// The trained model in the core's file format, when it was asked for.
     #[serde(skip)]
     pub model: Option<Vec<u8>>,
+}
+
+/// The epoch (from 1) of the first non-finite loss in `losses`, if any.
+pub fn diverged_at(losses: &[f32]) -> Option<usize> {
+    losses.iter().position(|l| !l.is_finite()).map(|e| e + 1)
 }
 
 /// All rounds of one architecture, with their summary statistics.
@@ -43,6 +53,9 @@ pub struct ArchResult {
     pub train_seconds_mean: f64,
     /// Sample standard deviation of the training seconds per round.
     pub train_seconds_std: f64,
+    /// Rounds whose training diverged (their loss became NaN or infinite); the statistics
+    /// above are over the other rounds.
+    pub diverged_rounds: usize,
     /// Bytes the core needs to train the model (parameters, gradients, optimiser state,
     /// activations at the batch size).
     pub memory: crate::memory::ModelMemory,
@@ -59,7 +72,14 @@ impl ArchResult {
         memory: crate::memory::ModelMemory,
         rounds: Vec<RoundResult>,
     ) -> Self {
-        let column = |f: fn(&RoundResult) -> f64| rounds.iter().map(f).collect::<Vec<_>>();
+        // Diverged rounds have no errors: they are counted, not averaged.
+        let column = |f: fn(&RoundResult) -> f64| {
+            rounds
+                .iter()
+                .filter(|r| r.diverged_at.is_none())
+                .map(f)
+                .collect::<Vec<_>>()
+        };
         let (train, test, secs) = (
             column(|r| r.train_error),
             column(|r| r.test_error),
@@ -75,6 +95,7 @@ impl ArchResult {
             test_error_std: sample_std(&test),
             train_seconds_mean: mean(&secs),
             train_seconds_std: sample_std(&secs),
+            diverged_rounds: rounds.iter().filter(|r| r.diverged_at.is_some()).count(),
             memory,
             rounds,
         }
