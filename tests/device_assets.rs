@@ -31,7 +31,7 @@ fn embedded_model_and_pairs_match_the_host() {
     assert_eq!(&pairs[..4], b"prs1");
     let count = u32::from_le_bytes(pairs[4..8].try_into().unwrap()) as usize;
     assert_eq!(pairs.len(), 16 + count * PAIR_BYTES);
-    assert!(count >= 200 && count % B == 0);
+    assert!(count >= 200 && count.is_multiple_of(B));
     let norm = Standardise {
         mean: f32_at(&pairs, 8),
         std: f32_at(&pairs, 12),
