@@ -35,8 +35,6 @@ fn gradients_hold<M: Module>(seed: u64, scale: f32, init: Init) -> Result<(), Te
     Ok(())
 }
 
-use minidl::rand_core::Rng as _;
-
 type SmallNet =
     Seq![Linear<3, 5, 4>, Tanh<Batch<4, 5>>, Linear<5, 4, 4>, Relu<Batch<4, 4>>, Linear<4, 2, 4>];
 type Tower = Seq![Linear<3, 4, 4>, Sigmoid<Batch<4, 4>>, Linear<4, 2, 4>];
