@@ -140,8 +140,7 @@ fn diverged_rounds_are_counted_not_averaged() {
         test_error,
         train_seconds: 1.0,
         diverged_at,
-        epoch_losses: vec![],
-        model: None,
+        ..Default::default()
     };
     let result = ArchResult::new(
         "x",

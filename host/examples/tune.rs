@@ -32,12 +32,17 @@ fn main() {
         recipe.max_shift = s.parse().expect("max shift");
     }
     let seeds: Vec<u64> = (0..rounds).collect();
-    let results = host::parallel::map_rounds(&seeds, 2, |seed| {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let (train, validation) = pairs_with_holdout(&mnist.train, PAIRS, PAIRS, &mut rng);
-        let _test_is_drawn_but_never_used = pairs_from(&mnist.test, PAIRS, &mut rng);
-        train_and_evaluate(arch, (&train, &validation), seed, &recipe, &mut rng)
-    });
+    let results = host::parallel::map_rounds(
+        &seeds,
+        2,
+        |seed| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let (train, validation) = pairs_with_holdout(&mnist.train, PAIRS, PAIRS, &mut rng);
+            let _test_is_drawn_but_never_used = pairs_from(&mnist.test, PAIRS, &mut rng);
+            train_and_evaluate(arch, (&train, &validation), seed, &recipe, &mut rng)
+        },
+        |_| {},
+    );
     let valid: Vec<f64> = results.iter().map(|r| r.test_error).collect();
     let train: Vec<f64> = results.iter().map(|r| r.train_error).collect();
     println!(

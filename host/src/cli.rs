@@ -2,8 +2,9 @@
 
 use crate::p1::{self, Arch};
 use crate::parallel::map_rounds;
+use crate::progress::Progress;
 use crate::results::{ArchResult, ProjectResults, RoundResult};
-use crate::{memory, mnist, p2};
+use crate::{memory, mnist, output, p2};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -47,6 +48,13 @@ pub struct Common {
     /// Override every architecture's learning rate (a positive, finite number).
     #[arg(long, global = true, value_name = "LR", value_parser = parse_learning_rate)]
     pub lr: Option<f32>,
+    /// Directory for results.json, results.csv, the plots and REPORT.md (created if
+    /// needed; existing files are replaced whole).
+    #[arg(long, global = true, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// No progress output (the final tables are still printed).
+    #[arg(long, global = true)]
+    pub quiet: bool,
     /// Save the model trained in the first round (seed S) to FILE, in the core's model
     /// format (needs a single architecture: `p1 --arch NAME` or `p2`).
     #[arg(long, global = true, value_name = "FILE")]
@@ -121,9 +129,11 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 
 fn execute(cli: &Cli) -> Result<(), String> {
     let common = &cli.common;
+    // Everything the user gave is checked before any training starts.
     if let Some(path) = &common.json {
         check_writable("--json", path)?;
     }
+    check_out_dir(&common.out)?;
     if let Some(path) = &common.save {
         check_writable("--save", path)?;
         let single = match &cli.project {
@@ -135,6 +145,16 @@ fn execute(cli: &Cli) -> Result<(), String> {
             return Err("--save needs a single architecture: `p1 --arch NAME` or `p2`".into());
         }
     }
+    let p1_args = match &cli.project {
+        None => Some(P1Args::default()),
+        Some(Project::P1(args)) => Some(args.clone()),
+        Some(Project::P2) => None,
+    };
+    let p1_data = match &p1_args {
+        Some(args) => Some(load_p1_data(args)?),
+        None => None,
+    };
+    let run_p2 = matches!(cli.project, None | Some(Project::P2));
     let threads = common.threads.map(|t| t as usize).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -143,69 +163,48 @@ fn execute(cli: &Cli) -> Result<(), String> {
     let seeds: Vec<u64> = (0..common.rounds)
         .map(|r| common.seed.wrapping_add(r))
         .collect();
-    let mut report = BTreeMap::new();
-    let p1_args = match &cli.project {
-        None => Some(P1Args::default()),
-        Some(Project::P1(args)) => Some(args.clone()),
-        Some(Project::P2) => None,
-    };
-    if let Some(args) = p1_args {
-        let dir = args.data.clone().unwrap_or_else(mnist::default_dir);
-        let data = mnist::load(&dir).map_err(|e| e.to_string())?;
-        for (split, name) in [
-            (&data.train, mnist::TRAIN_IMAGES),
-            (&data.test, mnist::TEST_IMAGES),
-        ] {
-            if split.len() < 2 * p1::PAIRS {
-                return Err(format!(
-                    "{}: {} images, but {} pairs need {}",
-                    dir.join(name).display(),
-                    split.len(),
-                    p1::PAIRS,
-                    2 * p1::PAIRS
-                ));
-            }
-        }
-        let archs = if args.arch.is_empty() {
+    let archs = p1_args.as_ref().map(|args| {
+        if args.arch.is_empty() {
             Arch::ALL.to_vec()
         } else {
             args.arch.clone()
-        };
-        report.insert(
-            "p1",
-            run_project1(
-                &data,
-                &archs,
-                args.epochs.map(|e| e as usize),
-                &seeds,
-                threads,
-                common.save.is_some(),
-                common.lr,
-            ),
+        }
+    });
+    let total = seeds.len() * (archs.as_ref().map_or(0, Vec::len) + usize::from(run_p2));
+    let progress = Progress::new(total as u64, common.quiet);
+    let mut report = BTreeMap::new();
+    let mut text = String::new();
+    if let (Some(args), Some(data), Some(archs)) = (&p1_args, &p1_data, &archs) {
+        let (results, printed) = run_project1(
+            data,
+            archs,
+            args.epochs.map(|e| e as usize),
+            &seeds,
+            threads,
+            common,
+            &progress,
         );
+        report.insert("p1", results);
+        text.push_str(&printed);
     }
-    let run_p2 = matches!(cli.project, None | Some(Project::P2));
     if run_p2 {
-        report.insert(
-            "p2",
-            run_project2(
-                &seeds,
-                threads,
-                common.verbose,
-                common.save.is_some(),
-                common.lr,
-            ),
-        );
+        let (results, printed) = run_project2(&seeds, threads, common, &progress);
+        report.insert("p2", results);
+        text.push_str(&printed);
     }
+    progress.finish();
+    print!("{text}");
     if let Some(peak) = memory::peak_resident_bytes() {
         println!(
             "Peak memory of this run (resident set): {}",
             memory::human(peak as usize)
         );
     }
+    let written = output::write_all(&common.out, &report)?;
+    println!("Wrote {} to {}/", written.join(", "), common.out.display());
     if let Some(path) = &common.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        write_atomically(path, (text + "\n").as_bytes())
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        write_atomically(path, (json + "\n").as_bytes())
             .map_err(|e| format!("--json {}: cannot write: {e}", path.display()))?;
     }
     if let Some(path) = &common.save {
@@ -222,6 +221,44 @@ fn execute(cli: &Cli) -> Result<(), String> {
             path.display()
         );
     }
+    Ok(())
+}
+
+/// Loads MNIST for Project 1 and checks there are enough images for the pairs.
+fn load_p1_data(args: &P1Args) -> Result<mnist::Mnist, String> {
+    let dir = args.data.clone().unwrap_or_else(mnist::default_dir);
+    let data = mnist::load(&dir).map_err(|e| e.to_string())?;
+    for (split, name) in [
+        (&data.train, mnist::TRAIN_IMAGES),
+        (&data.test, mnist::TEST_IMAGES),
+    ] {
+        if split.len() < 2 * p1::PAIRS {
+            return Err(format!(
+                "{}: {} images, but {} pairs need {}",
+                dir.join(name).display(),
+                split.len(),
+                p1::PAIRS,
+                2 * p1::PAIRS
+            ));
+        }
+    }
+    Ok(data)
+}
+
+/// Creates the output directory (if needed) and checks that a file can be written in it.
+fn check_out_dir(dir: &std::path::Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "--out {}: exists and is not a directory",
+            dir.display()
+        ));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("--out {}: cannot create: {e}", dir.display()))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("--out {}: cannot write there: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
     Ok(())
 }
 
@@ -259,11 +296,11 @@ fn run_project1(
     epochs: Option<usize>,
     seeds: &[u64],
     threads: usize,
-    save: bool,
-    lr: Option<f32>,
-) -> ProjectResults {
-    println!(
-        "Project 1: {} training / {} test pairs of 14x14 MNIST digits; target = first digit <= second; {} rounds on {} threads",
+    common: &Common,
+    progress: &Progress,
+) -> (ProjectResults, String) {
+    let mut text = format!(
+        "Project 1: {} training / {} test pairs of 14x14 MNIST digits; target = first digit <= second; {} rounds on {} threads\n",
         p1::PAIRS,
         p1::PAIRS,
         seeds.len(),
@@ -272,50 +309,45 @@ fn run_project1(
     let mut results = Vec::new();
     for &arch in archs {
         let mut recipe = arch.recipe(epochs);
-        recipe.save = save;
-        recipe.lr = lr.unwrap_or(recipe.lr);
-        let rounds = map_rounds(seeds, threads, |seed| {
-            p1::run_round(arch, data, seed, &recipe)
-        });
-        let result = ArchResult::new(
+        recipe.save = common.save.is_some();
+        recipe.lr = common.lr.unwrap_or(recipe.lr);
+        let rounds = map_rounds(
+            seeds,
+            threads,
+            |seed| p1::run_round(arch, data, seed, &recipe),
+            |round| progress.round_done(arch.name(), round),
+        );
+        results.push(ArchResult::new(
             arch.name(),
             arch.params(),
             recipe.epochs,
             arch.memory(),
             rounds,
-        );
-        println!(
-            "  {:<12} test error {:>6.2}% ± {:.2}  ({:.2} s/round)",
-            result.arch,
-            100.0 * result.test_error_mean,
-            100.0 * result.test_error_std,
-            result.train_seconds_mean
-        );
-        results.push(result);
+        ));
     }
-    println!();
-    print!("{}", summary_table(&results));
-    println!();
-    print!("{}", memory_table(&results));
-    println!();
-    ProjectResults { results }
+    let _ = write!(
+        text,
+        "\n{}\n{}\n",
+        summary_table(&results),
+        memory_table(&results)
+    );
+    (ProjectResults { results }, text)
 }
 
 fn run_project2(
     seeds: &[u64],
     threads: usize,
-    verbose: bool,
-    save: bool,
-    lr: Option<f32>,
-) -> ProjectResults {
+    common: &Common,
+    progress: &Progress,
+) -> (ProjectResults, String) {
     let defaults = p2::Settings::default();
     let settings = p2::Settings {
-        save,
-        lr: lr.unwrap_or(defaults.lr),
+        save: common.save.is_some(),
+        lr: common.lr.unwrap_or(defaults.lr),
         ..defaults
     };
-    println!(
-        "Project 2: {} ({} parameters), {} train / {} test points, {} epochs, batch {}, {} rounds on {} threads",
+    let mut text = format!(
+        "Project 2: {} ({} parameters), {} train / {} test points, {} epochs, batch {}, {} rounds on {} threads\n",
         p2::ARCH,
         <p2::Net as minidl::Module>::PARAMS,
         p2::POINTS,
@@ -325,10 +357,15 @@ fn run_project2(
         seeds.len(),
         threads
     );
-    let rounds = map_rounds(seeds, threads, |seed| p2::run_round(seed, &settings));
+    let rounds = map_rounds(
+        seeds,
+        threads,
+        |seed| p2::run_round(seed, &settings),
+        |round| progress.round_done(p2::ARCH, round),
+    );
     for (i, round) in rounds.iter().enumerate() {
-        if i == 0 || verbose {
-            print!("{}", loss_log(round));
+        if i == 0 || common.verbose {
+            text.push_str(&loss_log(round));
         }
     }
     let result = ArchResult::new(
@@ -338,15 +375,20 @@ fn run_project2(
         p2::memory(),
         rounds,
     );
-    print!("{}", rounds_table(&result));
-    println!();
-    print!("{}", summary_table(std::slice::from_ref(&result)));
-    println!();
-    print!("{}", memory_table(std::slice::from_ref(&result)));
-    println!();
-    ProjectResults {
-        results: vec![result],
-    }
+    let one = std::slice::from_ref(&result);
+    let _ = write!(
+        text,
+        "{}\n{}\n{}\n",
+        rounds_table(&result),
+        summary_table(one),
+        memory_table(one)
+    );
+    (
+        ProjectResults {
+            results: vec![result],
+        },
+        text,
+    )
 }
 
 /// The per-epoch loss of one round, ten epochs to a line.

@@ -8,9 +8,13 @@
 pub mod cli;
 pub mod memory;
 pub mod mnist;
+pub mod output;
 pub mod p1;
 pub mod p2;
 pub mod pairs;
 pub mod parallel;
+pub mod plots;
+pub mod progress;
+pub mod report;
 pub mod results;
 pub mod stats;

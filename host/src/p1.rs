@@ -30,6 +30,8 @@ pub const PAIRS: usize = 1000;
 pub const DEFAULT_EPOCHS: usize = 25;
 /// Mini-batch size (pairs).
 pub const B: usize = 50;
+/// Test pairs on which the learning curves measure the error after every epoch.
+pub const CURVE_PAIRS: usize = 250;
 /// Images in a mini-batch of pairs.
 pub const B2: usize = 2 * B;
 /// Pixels of a pair (2 x 14 x 14).
@@ -267,8 +269,13 @@ pub trait Objective<N: Module>: Zeroable {
         classes: &[[usize; 2]; B],
     ) -> f32;
 
+    /// The targets that the network's output `output` predicts.
+    fn decide(&self, output: &N::Output, out: &mut [usize; B]);
+
     /// Predicted targets of one batch.
-    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]);
+    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
+        self.decide(net.forward(input), out);
+    }
 }
 
 /// The predicted class of every row of target logits.
@@ -296,8 +303,8 @@ impl<N: Module<Output = Batch<B, 2>>> Objective<N> for TargetOnly {
         loss
     }
 
-    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
-        predict_from_logits(net.forward(input), out);
+    fn decide(&self, logits: &Batch<B, 2>, out: &mut [usize; B]) {
+        predict_from_logits(logits, out);
     }
 }
 
@@ -334,8 +341,8 @@ where
         loss
     }
 
-    fn predict(&mut self, net: &mut Seq<D, H>, input: &D::Input, out: &mut [usize; B]) {
-        predict_from_logits(net.forward(input), out);
+    fn decide(&self, logits: &Batch<B, 2>, out: &mut [usize; B]) {
+        predict_from_logits(logits, out);
     }
 }
 
@@ -364,8 +371,8 @@ impl<N: Module<Output = PairLogits>> Objective<N> for CompareDigits {
         loss
     }
 
-    fn predict(&mut self, net: &mut N, input: &N::Input, out: &mut [usize; B]) {
-        for (o, pair) in out.iter_mut().zip(net.forward(input)) {
+    fn decide(&self, digits: &PairLogits, out: &mut [usize; B]) {
+        for (o, pair) in out.iter_mut().zip(digits) {
             *o = usize::from(probability_first_le_second(&pair[0], &pair[1]) > 0.5);
         }
     }
@@ -479,11 +486,21 @@ where
     let mut order: Vec<usize> = (0..train.len()).collect();
     let (mut targets, mut classes) = ([0usize; B], [[0usize; 2]; B]);
     let mut epoch_losses = Vec::with_capacity(recipe.epochs);
+    let (mut epoch_train_error, mut epoch_test_error) = (Vec::new(), Vec::new());
+    // Learning curves: the test error after every epoch on the first CURVE_PAIRS test pairs
+    // (recorded, never used to decide anything; its time is not training time).
+    let curve_set = PairSet {
+        input: test.input[..CURVE_PAIRS.min(test.len())].to_vec(),
+        target: test.target[..CURVE_PAIRS.min(test.len())].to_vec(),
+        classes: test.classes[..CURVE_PAIRS.min(test.len())].to_vec(),
+    };
+    let mut predicted = [0usize; B];
+    let mut curve_time = std::time::Duration::ZERO;
     let start = Instant::now();
     for epoch in 0..recipe.epochs {
         optimizer.set_learning_rate(minidl::optim::cosine_decay(recipe.lr, epoch, recipe.epochs));
         shuffle(&mut order, rng);
-        let mut total = 0.0;
+        let (mut total, mut wrong) = (0.0, 0);
         let batches = order.chunks_exact(B);
         let count = batches.len();
         for batch in batches {
@@ -502,14 +519,28 @@ where
             }
             net.zero_grad();
             total += objective.train_batch(net, &input, &targets, &classes);
+            objective.decide(net.output(&input), &mut predicted);
+            wrong += predicted
+                .iter()
+                .zip(&targets)
+                .filter(|(p, t)| p != t)
+                .count();
             optimizer.step(net);
         }
         epoch_losses.push(total / count as f32);
         if !total.is_finite() {
             break;
         }
+        // The running error of the epoch's training passes (training mode, as seen by
+        // the optimiser), and the error on the curve pairs.
+        epoch_train_error.push(wrong as f32 / (count * B) as f32);
+        if recipe.evaluate {
+            let curve_start = Instant::now();
+            epoch_test_error.push(error_rate(net, objective, &mut input, &curve_set, norm) as f32);
+            curve_time += curve_start.elapsed();
+        }
     }
-    let train_seconds = start.elapsed().as_secs_f64();
+    let train_seconds = (start.elapsed() - curve_time).as_secs_f64();
     let diverged_at = crate::results::diverged_at(&epoch_losses);
     let mut error = |set: &PairSet| {
         if recipe.evaluate && diverged_at.is_none() {
@@ -524,8 +555,11 @@ where
         test_error: error(test),
         train_seconds,
         epoch_losses,
+        epoch_train_error,
+        epoch_test_error,
         diverged_at,
         model: recipe.save.then(|| model_bytes(net)),
+        ..Default::default()
     }
 }
 

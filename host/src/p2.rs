@@ -89,23 +89,25 @@ fn standardiser(points: &[[f32; 2]]) -> impl Fn([f32; 2]) -> [f32; 2] {
     move |p| std::array::from_fn(|k| (p[k] - mean[k]) / std[k])
 }
 
-/// Fraction of `points` the network misclassifies. The last partial batch is padded with
-/// copies of the first point and its padding outputs are ignored.
-fn error_rate(net: &mut Net, points: &[[f32; 2]], labels: &[usize]) -> f64 {
-    let mut wrong = 0;
+/// The predicted class of every point. The last partial batch is padded with copies of its
+/// first point and the padding's outputs are ignored.
+fn predict(net: &mut Net, points: &[[f32; 2]]) -> Vec<usize> {
+    let mut predicted = Vec::with_capacity(points.len());
     let mut input: Batch<BATCH, 2> = [[0.0; 2]; BATCH];
-    for (chunk, chunk_labels) in points.chunks(BATCH).zip(labels.chunks(BATCH)) {
+    for chunk in points.chunks(BATCH) {
         for (slot, k) in input.iter_mut().zip((0..chunk.len()).cycle()) {
             *slot = chunk[k];
         }
         let out = net.forward(&input);
-        wrong += out
-            .iter()
-            .zip(chunk_labels)
-            .filter(|(o, &l)| argmax(&o[..]) != l)
-            .count();
+        predicted.extend(out.iter().take(chunk.len()).map(|o| argmax(&o[..])));
     }
-    wrong as f64 / points.len() as f64
+    predicted
+}
+
+/// Fraction of `predicted` that differ from `labels`.
+fn error_rate(predicted: &[usize], labels: &[usize]) -> f64 {
+    let wrong = predicted.iter().zip(labels).filter(|(p, l)| p != l).count();
+    wrong as f64 / labels.len() as f64
 }
 
 /// One round: fresh data and initialisation from `seed`, training, evaluation.
@@ -156,20 +158,28 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
     let train_seconds = start.elapsed().as_secs_f64();
     let diverged_at = crate::results::diverged_at(&epoch_losses);
 
-    let mut error = |points: &[[f32; 2]], labels: &[usize]| {
-        if settings.evaluate && diverged_at.is_none() {
-            error_rate(&mut net, points, labels)
+    let evaluate = settings.evaluate && diverged_at.is_none();
+    let (train_predicted, test_predicted) = if evaluate {
+        (predict(&mut net, &train), predict(&mut net, &test))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let error = |predicted: &[usize], labels: &[usize]| {
+        if evaluate {
+            error_rate(predicted, labels)
         } else {
             f64::NAN
         }
     };
     RoundResult {
         seed,
-        train_error: error(&train, &train_labels),
-        test_error: error(&test, &test_labels),
+        train_error: error(&train_predicted, &train_labels),
+        test_error: error(&test_predicted, &test_labels),
         train_seconds,
         epoch_losses,
         diverged_at,
+        test_predictions: test_raw.iter().copied().zip(test_predicted).collect(),
         model: settings.save.then(|| crate::p1::model_bytes(&mut *net)),
+        ..Default::default()
     }
 }

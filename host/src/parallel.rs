@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Computes `round(seed)` for every seed on up to `threads` threads; results come back in
-/// the order of `seeds`.
+/// the order of `seeds`. `done` sees each result as soon as it is computed (in whatever
+/// order the threads finish: for progress reports only).
 pub fn map_rounds<T: Send>(
     seeds: &[u64],
     threads: usize,
     round: impl Fn(u64) -> T + Sync,
+    done: impl Fn(&T) + Sync,
 ) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<T>>> = Mutex::new(seeds.iter().map(|_| None).collect());
@@ -22,6 +24,7 @@ pub fn map_rounds<T: Send>(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(i) else { break };
                 let result = round(seed);
+                done(&result);
                 slots.lock().expect("a worker panicked")[i] = Some(result);
             });
         }
@@ -41,7 +44,7 @@ mod tests {
     fn order_is_kept_for_any_thread_count() {
         let seeds: Vec<u64> = (10..30).collect();
         for threads in [1, 2, 7] {
-            let out = map_rounds(&seeds, threads, |s| s * s);
+            let out = map_rounds(&seeds, threads, |s| s * s, |_| {});
             assert_eq!(out, seeds.iter().map(|s| s * s).collect::<Vec<_>>());
         }
     }

@@ -4,7 +4,7 @@ use crate::stats::{mean, sample_std};
 use serde::Serialize;
 
 /// One round: new data, new initialisation, one training run.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct RoundResult {
     /// Seed of this round's generator (`--seed` + round index).
     pub seed: u64,
@@ -22,6 +22,18 @@ pub struct RoundResult {
     /// Mean training loss of each epoch (not written to JSON).
     #[serde(skip)]
     pub epoch_losses: Vec<f32>,
+    /// Per epoch, the fraction of training examples the network got wrong while training
+    /// on them (Project 1; not written to JSON).
+    #[serde(skip)]
+    pub epoch_train_error: Vec<f32>,
+    /// Per epoch, the error on the first test examples (Project 1: 250 pairs), recorded for
+    /// learning curves and never used for a decision (not written to JSON).
+    #[serde(skip)]
+    pub epoch_test_error: Vec<f32>,
+    /// Project 2: the test points of the round with their predicted class (not written to
+    /// JSON; for the plot of the disk).
+    #[serde(skip)]
+    pub test_predictions: Vec<([f32; 2], usize)>,
     /// The trained model in the core's file format, when it was asked for.
     #[serde(skip)]
     pub model: Option<Vec<u8>>,
