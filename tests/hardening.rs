@@ -1,14 +1,13 @@
 //! Bad input and bad luck: truncated files, divergence, interrupted writes.
 
+mod common;
+use common::run;
+
 use host::results::{ArchResult, RoundResult};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-fn run(args: &[&str]) -> ExitCode {
-    host::cli::run(std::iter::once("host").chain(args.iter().copied()))
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ee559-hardening-{}-{name}", std::process::id()));

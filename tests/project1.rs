@@ -1,6 +1,9 @@
 //! Project 1: the port of `generate_pair_sets`, the MNIST loader, the architectures and the
 //! command line.
 
+mod common;
+use common::run;
+
 use host::mnist::{self, Split, PIXELS, SIDE};
 use host::p1::{self, Arch};
 use host::pairs::{generate_pair_sets, pairs_from, pairs_with_holdout, pool, HALF};
@@ -173,10 +176,6 @@ fn siamese_aux_learns_in_a_few_epochs() {
         "{:?}",
         round.epoch_losses
     );
-}
-
-fn run(args: &[&str]) -> ExitCode {
-    host::cli::run(std::iter::once("host").chain(args.iter().copied()))
 }
 
 fn temp_dir(name: &str) -> PathBuf {

@@ -1,6 +1,9 @@
 //! Project 2 end to end: the network learns the disk, the command line writes the JSON the
 //! later tools read, and results do not depend on the thread count.
 
+mod common;
+use common::run;
+
 use host::p2::{self, Settings};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -9,10 +12,6 @@ fn temp_path(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ee559-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-fn run(args: &[&str]) -> ExitCode {
-    host::cli::run(std::iter::once("host").chain(args.iter().copied()))
 }
 
 #[test]

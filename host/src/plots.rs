@@ -68,8 +68,10 @@ pub fn draw_all(
             render(dir, "p2_disk", (620, 620), &Disk(round))?;
             names.push("p2_disk".to_string());
         }
-        render(dir, "p2_loss", SIZE, &Loss(arch))?;
-        names.push("p2_loss".to_string());
+        if !mean_curve(arch, |r| &r.epoch_losses).is_empty() {
+            render(dir, "p2_loss", SIZE, &Loss(arch))?;
+            names.push("p2_loss".to_string());
+        }
     }
     Ok(names)
 }
