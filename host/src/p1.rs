@@ -31,7 +31,7 @@ pub const DEFAULT_EPOCHS: usize = 25;
 /// Mini-batch size (pairs).
 pub const B: usize = 50;
 /// Test pairs on which the learning curves measure the error after every epoch.
-pub const CURVE_PAIRS: usize = 250;
+pub const CURVE_PAIRS: usize = 100;
 /// Images in a mini-batch of pairs.
 pub const B2: usize = 2 * B;
 /// Pixels of a pair (2 x 14 x 14).

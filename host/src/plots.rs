@@ -184,7 +184,7 @@ impl Plot for LearningCurves<'_> {
             (&left, "training error (running, while training)", |r| {
                 &r.epoch_train_error
             }),
-            (&right, "test error (first 250 test pairs)", |r| {
+            (&right, "test error (first 100 test pairs)", |r| {
                 &r.epoch_test_error
             }),
         ];

@@ -113,7 +113,7 @@ pub fn markdown(report: &BTreeMap<&str, ProjectResults>, plots: &[String]) -> St
         if let Some(p) = plot("p1_learning_curves") {
             out.push_str(
                 "Learning curves: the training error is counted while training (dropout and augmentation on); the \
-                 test error after each epoch is measured on the first 250 test pairs and used for nothing else.\n\n",
+                 test error after each epoch is measured on the first 100 test pairs and used for nothing else.\n\n",
             );
             out.push_str(&p);
         }

@@ -26,7 +26,7 @@ pub struct RoundResult {
     /// on them (Project 1; not written to JSON).
     #[serde(skip)]
     pub epoch_train_error: Vec<f32>,
-    /// Per epoch, the error on the first test examples (Project 1: 250 pairs), recorded for
+    /// Per epoch, the error on the first test examples (Project 1: 100 pairs), recorded for
     /// learning curves and never used for a decision (not written to JSON).
     #[serde(skip)]
     pub epoch_test_error: Vec<f32>,
