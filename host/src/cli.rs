@@ -478,6 +478,14 @@ pub fn summary_table(results: &[ArchResult]) -> String {
         "architecture", "params", "train error %", "test error %", "train s/round"
     );
     for r in results {
+        if !r.test_error_mean.is_finite() {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>8}  every round diverged: no error to report",
+                r.arch, r.params
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {:<width$}  {:>8}  {:>7.2} ± {:<7.2}  {:>7.2} ± {:<7.2}  {:>6.3} ± {:<6.3}",
