@@ -23,6 +23,31 @@
 //! 6. **Data** ([`idx`]): the MNIST file format, parsed from a byte slice; [`disk`]: the
 //!    Project 2 points, drawn the same way on the host and on a device.
 //!
+//! ## Example
+//!
+//! One training step of a small network on a batch of 10 (the README's example):
+//!
+//! ```
+//! use minidl::{Batch, Init, Linear, Module, MseLoss, Optimizer, Relu, Seq, Sgd, SgdConfig, Zeroable};
+//! use minidl::{rand_core::SeedableRng, rand_xoshiro::Xoshiro256PlusPlus};
+//!
+//! type Net = Seq![Linear<2, 25, 10>, Relu<Batch<10, 25>>, Linear<25, 2, 10>];
+//! let mut net = Net::zeroed(); // on a device: a zeroed `static`
+//! net.init(Init::PyTorchDefault, &mut Xoshiro256PlusPlus::seed_from_u64(0));
+//! let mut sgd = Sgd::<{ <Net as Module>::PARAMS }>::new(SgdConfig::plain(0.1));
+//! let mut loss = MseLoss::<Batch<10, 2>>::new();
+//! let (x, target) = ([[0.5; 2]; 10], [[1.0, 0.0]; 10]);
+//! let before = loss.forward(net.forward(&x), &target);
+//! for _ in 0..20 {
+//!     net.zero_grad();
+//!     let y = net.forward(&x);
+//!     loss.forward(y, &target);
+//!     net.backward(&x, loss.grad(), None);
+//!     sgd.step(&mut net);
+//! }
+//! assert!(loss.forward(net.forward(&x), &target) < before / 10.0);
+//! ```
+//!
 //! ## Design rules
 //!
 //! - **No allocation, ever.** The crate is `#![no_std]` and does not use `alloc`. Every

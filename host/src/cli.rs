@@ -76,7 +76,7 @@ struct P1Args {
     /// best (default: all).
     #[arg(long, value_delimiter = ',', value_parser = parse_arch)]
     arch: Vec<Arch>,
-    /// Epochs per round (default: 25, or the architecture's own number for `best`).
+    /// Epochs per round (default: 25).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     epochs: Option<u64>,
     /// Directory holding the four MNIST .gz files (default: ./data, else the repository's).
