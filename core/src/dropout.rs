@@ -27,6 +27,13 @@ pub struct Dropout<T: Tensor, const PERCENT: usize> {
 // reseeds it before use.
 unsafe impl<T: Tensor, const PERCENT: usize> Zeroable for Dropout<T, PERCENT> {}
 
+// The generator must be exactly its four `u32` words of state (no pointer or niche that an
+// all-zero pattern could break); a change of `rand_xoshiro`'s layout stops the build here.
+const _: () = assert!(
+    core::mem::size_of::<Xoshiro128PlusPlus>() == 16
+        && core::mem::align_of::<Xoshiro128PlusPlus>() == 4
+);
+
 impl<T: Tensor, const PERCENT: usize> Dropout<T, PERCENT> {
     const RATE_CHECK: () = assert!(PERCENT < 100, "dropout rate must be below 100%");
 
