@@ -415,20 +415,22 @@ mod tests {
         assert_eq!(out, &[[[[20.0 + 3.0], [40.0]], [[60.0 + 7.0], [80.0]]]]);
     }
 
-    #[test]
-    fn gradient_no_padding() {
-        let mut r = rng(50);
-        let mut conv = Conv2d::<2, 5, 4, 2, 3, 3, 0, 3, 2>::zeroed();
-        conv.init(Init::PyTorchDefault, &mut r);
+    /// A freshly initialised convolution of type `C` passes the finite-difference check.
+    fn check<C: Module>(seed: u64, init: Init) {
+        let mut r = rng(seed);
+        let mut conv = C::zeroed();
+        conv.init(init, &mut r);
         assert_gradients(&mut conv, &mut r);
     }
 
     #[test]
+    fn gradient_no_padding() {
+        check::<Conv2d<2, 5, 4, 2, 3, 3, 0, 3, 2>>(50, Init::PyTorchDefault);
+    }
+
+    #[test]
     fn gradient_with_padding() {
-        let mut r = rng(51);
-        let mut conv = Conv2d::<2, 4, 3, 2, 2, 3, 1, 4, 3>::zeroed();
-        conv.init(Init::HeNormal, &mut r);
-        assert_gradients(&mut conv, &mut r);
+        check::<Conv2d<2, 4, 3, 2, 2, 3, 1, 4, 3>>(51, Init::HeNormal);
     }
 
     /// The definition, written as plainly as possible, against the blocked kernels.
@@ -486,30 +488,20 @@ mod tests {
 
     #[test]
     fn gradient_through_blocked_and_border_pixels() {
-        let mut r = rng(54);
         // Output width 9 with padding 1: column 0 and columns 5-8 take the single-pixel
         // path, columns 1-4 the blocked one.
-        let mut padded = Conv2d::<2, 3, 9, 2, 3, 3, 1, 3, 9>::zeroed();
-        padded.init(Init::PyTorchDefault, &mut r);
-        assert_gradients(&mut padded, &mut r);
+        check::<Conv2d<2, 3, 9, 2, 3, 3, 1, 3, 9>>(54, Init::PyTorchDefault);
         // No padding, output width 6: one block and two single pixels per row.
-        let mut plain = Conv2d::<1, 4, 8, 3, 2, 3, 0, 2, 6>::zeroed();
-        plain.init(Init::PyTorchDefault, &mut r);
-        assert_gradients(&mut plain, &mut r);
+        check::<Conv2d<1, 4, 8, 3, 2, 3, 0, 2, 6>>(56, Init::PyTorchDefault);
     }
 
     #[test]
     fn gradient_through_the_tiled_kernels() {
         // 16 input and output channels: the channel-tiled weight gradient and the
         // pixel-tiled input gradient, with padding (border pixels take the other paths)...
-        let mut r = rng(55);
-        let mut padded = Conv2d::<1, 3, 7, 16, 16, 3, 1, 3, 7>::zeroed();
-        padded.init(Init::PyTorchDefault, &mut r);
-        assert_gradients(&mut padded, &mut r);
+        check::<Conv2d<1, 3, 7, 16, 16, 3, 1, 3, 7>>(55, Init::PyTorchDefault);
         // ...and without.
-        let mut plain = Conv2d::<2, 4, 8, 16, 16, 3, 0, 2, 6>::zeroed();
-        plain.init(Init::PyTorchDefault, &mut r);
-        assert_gradients(&mut plain, &mut r);
+        check::<Conv2d<2, 4, 8, 16, 16, 3, 0, 2, 6>>(57, Init::PyTorchDefault);
     }
 
     #[test]

@@ -405,15 +405,20 @@ pub fn loss_log(round: &RoundResult) -> String {
     out
 }
 
-/// What the core needs to train each model, from the types (nothing is allocated while
-/// training).
-pub fn memory_table(results: &[ArchResult]) -> String {
-    let width = results
+/// Width of the first column of the tables: the longest architecture name, at least 12.
+fn name_width(results: &[ArchResult]) -> usize {
+    results
         .iter()
         .map(|r| r.arch.len())
         .max()
-        .unwrap_or(4)
-        .max(12);
+        .unwrap_or(0)
+        .max(12)
+}
+
+/// What the core needs to train each model, from the types (nothing is allocated while
+/// training).
+pub fn memory_table(results: &[ArchResult]) -> String {
+    let width = name_width(results);
     let mut out = format!(
         "  {:<width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}\n",
         "memory", "parameters", "gradients", "optimiser", "activations", "total"
@@ -467,12 +472,7 @@ pub fn rounds_table(result: &ArchResult) -> String {
 
 /// Mean ± sample standard deviation per architecture.
 pub fn summary_table(results: &[ArchResult]) -> String {
-    let width = results
-        .iter()
-        .map(|r| r.arch.len())
-        .max()
-        .unwrap_or(4)
-        .max(12);
+    let width = name_width(results);
     let mut out = format!(
         "  {:<width$}  {:>8}  {:>17}  {:>17}  {:>15}\n",
         "architecture", "params", "train error %", "test error %", "train s/round"

@@ -60,3 +60,10 @@ pub fn human(bytes: usize) -> String {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     }
 }
+
+/// `net` in the core's model file format.
+pub fn model_bytes<N: minidl::Module>(net: &mut N) -> Vec<u8> {
+    let mut bytes = vec![0u8; minidl::model_file::encoded_len(net)];
+    minidl::model_file::save(net, &mut bytes).expect("buffer sized by encoded_len");
+    bytes
+}

@@ -14,7 +14,6 @@ use crate::mnist::Mnist;
 use crate::pairs::{generate_pair_sets, random_shift, PairImage, PairSet, HALF};
 use crate::results::RoundResult;
 use minidl::init::shuffle;
-use minidl::model_file;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{
@@ -450,16 +449,17 @@ where
     net.set_mode(Mode::Eval);
     let mut wrong = 0;
     let mut predicted = [0usize; B];
-    let indices: Vec<usize> = (0..set.len()).collect();
-    for chunk in indices.chunks(B) {
+    for start in (0..set.len()).step_by(B) {
+        let count = B.min(set.len() - start);
         for k in 0..B {
-            input.set(k, &set.input[chunk[k % chunk.len()]], norm);
+            input.set(k, &set.input[start + k % count], norm);
         }
         objective.predict(net, input, &mut predicted);
-        wrong += chunk
+        let targets = &set.target[start..start + count];
+        wrong += targets
             .iter()
             .zip(&predicted)
-            .filter(|(&i, &p)| set.target[i] != p)
+            .filter(|(t, p)| t != p)
             .count();
     }
     net.set_mode(Mode::Train);
@@ -505,15 +505,14 @@ where
         let count = batches.len();
         for batch in batches {
             for (k, &i) in batch.iter().enumerate() {
-                if recipe.max_shift > 0 {
-                    input.set(
-                        k,
-                        &random_shift(&train.input[i], recipe.max_shift, rng),
-                        norm,
-                    );
+                let shifted;
+                let pair = if recipe.max_shift > 0 {
+                    shifted = random_shift(&train.input[i], recipe.max_shift, rng);
+                    &shifted
                 } else {
-                    input.set(k, &train.input[i], norm);
-                }
+                    &train.input[i]
+                };
+                input.set(k, pair, norm);
                 targets[k] = train.target[i];
                 classes[k] = train.classes[i];
             }
@@ -558,16 +557,9 @@ where
         epoch_train_error,
         epoch_test_error,
         diverged_at,
-        model: recipe.save.then(|| model_bytes(net)),
+        model: recipe.save.then(|| crate::memory::model_bytes(net)),
         ..Default::default()
     }
-}
-
-/// `net` in the core's model file format.
-pub fn model_bytes<N: Module>(net: &mut N) -> Vec<u8> {
-    let mut bytes = vec![0u8; model_file::encoded_len(net)];
-    model_file::save(net, &mut bytes).expect("buffer sized by encoded_len");
-    bytes
 }
 
 /// Builds, initialises and trains one architecture on one round's data.

@@ -78,17 +78,6 @@ pub fn generate_disk_set(n: usize, rng: &mut Xoshiro256PlusPlus) -> (Vec<[f32; 2
     (points, labels)
 }
 
-/// Per-coordinate mean and standard deviation of the training points; the network sees
-/// `(x - mean) / std`, with statistics from the training set only.
-fn standardiser(points: &[[f32; 2]]) -> impl Fn([f32; 2]) -> [f32; 2] {
-    let n = points.len() as f32;
-    let mean: [f32; 2] = std::array::from_fn(|k| points.iter().map(|p| p[k]).sum::<f32>() / n);
-    let std: [f32; 2] = std::array::from_fn(|k| {
-        (points.iter().map(|p| (p[k] - mean[k]).powi(2)).sum::<f32>() / n).sqrt()
-    });
-    move |p| std::array::from_fn(|k| (p[k] - mean[k]) / std[k])
-}
-
 /// The predicted class of every point. The last partial batch is padded with copies of its
 /// first point and the padding's outputs are ignored.
 fn predict(net: &mut Net, points: &[[f32; 2]]) -> Vec<usize> {
@@ -115,9 +104,9 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let (train_raw, train_labels) = generate_disk_set(POINTS, &mut rng);
     let (test_raw, test_labels) = generate_disk_set(POINTS, &mut rng);
-    let standardise = standardiser(&train_raw);
-    let train: Vec<[f32; 2]> = train_raw.iter().map(|&p| standardise(p)).collect();
-    let test: Vec<[f32; 2]> = test_raw.iter().map(|&p| standardise(p)).collect();
+    let standardise = minidl::disk::Standardise::fit(&train_raw);
+    let train: Vec<[f32; 2]> = train_raw.iter().map(|&p| standardise.apply(p)).collect();
+    let test: Vec<[f32; 2]> = test_raw.iter().map(|&p| standardise.apply(p)).collect();
 
     let mut net: Box<Net> = boxed_zeroed();
     net.init(Init::XavierUniform, &mut rng);
@@ -179,7 +168,7 @@ pub fn run_round(seed: u64, settings: &Settings) -> RoundResult {
         epoch_losses,
         diverged_at,
         test_predictions: test_raw.iter().copied().zip(test_predicted).collect(),
-        model: settings.save.then(|| crate::p1::model_bytes(&mut *net)),
+        model: settings.save.then(|| crate::memory::model_bytes(&mut *net)),
         ..Default::default()
     }
 }

@@ -11,7 +11,7 @@
 #![no_main]
 
 use core::mem::MaybeUninit;
-use minidl::disk::{label, sample_point};
+use minidl::disk::{label, sample_point, Standardise};
 use minidl::init::shuffle;
 use minidl::optim::cosine_decay;
 use minidl::rand_core::SeedableRng;
@@ -48,38 +48,6 @@ static mut OPTIMIZER: MaybeUninit<Sgd<{ <Net as Module>::PARAMS }>> = MaybeUnini
 static mut TRAIN: [[f32; 2]; POINTS] = [[0.0; 2]; POINTS];
 static mut LABELS: [u8; POINTS] = [0; POINTS];
 static mut ORDER: [u16; POINTS] = [0; POINTS];
-
-/// Training points are standardised with their own mean and standard deviation.
-struct Standardise {
-    mean: [f32; 2],
-    std: [f32; 2],
-}
-
-impl Standardise {
-    fn fit(points: &[[f32; 2]]) -> Self {
-        let n = points.len() as f32;
-        let mut mean = [0.0; 2];
-        let mut std = [0.0; 2];
-        for k in 0..2 {
-            mean[k] = points.iter().map(|p| p[k]).sum::<f32>() / n;
-            std[k] = libm::sqrtf(
-                points
-                    .iter()
-                    .map(|p| (p[k] - mean[k]) * (p[k] - mean[k]))
-                    .sum::<f32>()
-                    / n,
-            );
-        }
-        Self { mean, std }
-    }
-
-    fn apply(&self, p: [f32; 2]) -> [f32; 2] {
-        [
-            (p[0] - self.mean[0]) / self.std[0],
-            (p[1] - self.mean[1]) / self.std[1],
-        ]
-    }
-}
 
 /// Misclassified points among `n`, `B` at a time, drawn by `next(k)`.
 fn errors(net: &mut Net, n: usize, mut next: impl FnMut(usize) -> ([f32; 2], usize)) -> usize {
