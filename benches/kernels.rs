@@ -4,14 +4,14 @@
 //! at 2.6 GHz (2 FMA units x 16 lanes x 2 FLOP).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use host::memory::boxed_zeroed;
-use minidl::init::uniform;
+use minidl::boxed_zeroed;
+use minidl::rand::uniform;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{Conv2d, Init, Linear, Module, Tensor};
 use std::hint::black_box;
 
-const B: usize = host::p1::B;
+const B: usize = projects::p1::BATCH;
 
 /// A heap tensor of uniform values in [-1, 1).
 fn random<T: Tensor>(rng: &mut Xoshiro256PlusPlus) -> Box<T> {

@@ -3,10 +3,12 @@
 //! counted twice; activations, pooling and the optimiser are not counted).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use host::p1::{self, Arch};
-use host::pairs::generate_pair_sets;
+use host::data::pairs::generate_pair_sets;
+use host::p1::Arch;
+use host::results::RoundOptions;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use projects::p1::PAIRS;
 use std::hint::black_box;
 
 /// Multiply-adds per pair of one training step of `convnet`: forward 429,456 (conv1
@@ -20,40 +22,41 @@ const SIAMESE_AUX_MACS_PER_PAIR: u64 = 2 * (389_584 + 737_696) + 4_000;
 const P2_MACS_PER_POINT: u64 = 4_000;
 
 fn epochs(c: &mut Criterion) {
-    let data = host::mnist::load(&host::mnist::default_dir()).expect("MNIST files in data/");
+    let data =
+        host::data::mnist::load(&host::data::mnist::default_dir()).expect("MNIST files in data/");
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
-    let (train, test) = generate_pair_sets(&data, p1::PAIRS, &mut rng);
+    let (train, test) = generate_pair_sets(&data, PAIRS, &mut rng);
     let mut group = c.benchmark_group("epoch");
     for (arch, macs) in [
-        (Arch::Convnet, CONVNET_MACS_PER_PAIR),
-        (Arch::SiameseAux, SIAMESE_AUX_MACS_PER_PAIR),
+        (Arch::CONVNET, CONVNET_MACS_PER_PAIR),
+        (Arch::SIAMESE_AUX, SIAMESE_AUX_MACS_PER_PAIR),
     ] {
-        let mut recipe = arch.recipe(Some(1));
-        recipe.evaluate = false;
-        group.throughput(Throughput::Elements(2 * macs * p1::PAIRS as u64));
+        let recipe = arch.recipe(Some(1));
+        let options = RoundOptions {
+            evaluate: false,
+            save: false,
+        };
+        group.throughput(Throughput::Elements(2 * macs * PAIRS as u64));
         group.bench_function(arch.name(), |b| {
             b.iter(|| {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-                black_box(p1::train_and_evaluate(
-                    arch,
-                    (&train, &test),
-                    1,
-                    &recipe,
-                    &mut rng,
-                ))
+                black_box(arch.train((&train, &test), 1, &recipe, options, &mut rng))
             })
         });
     }
-    let settings = host::p2::Settings {
+    let recipe = projects::p2::Recipe {
         epochs: 10,
+        ..projects::p2::RECIPE
+    };
+    let options = RoundOptions {
         evaluate: false,
-        ..Default::default()
+        save: false,
     };
     group.throughput(Throughput::Elements(
-        2 * P2_MACS_PER_POINT * host::p2::POINTS as u64 * 10,
+        2 * P2_MACS_PER_POINT * projects::p2::POINTS as u64 * 10,
     ));
     group.bench_function("p2 mlp-2-25-25-25-2 (10 epochs)", |b| {
-        b.iter(|| black_box(host::p2::run_round(1, &settings)))
+        b.iter(|| black_box(host::p2::run_round(1, &recipe, options)))
     });
     group.finish();
 }

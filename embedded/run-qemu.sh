@@ -1,11 +1,11 @@
 #!/bin/sh
 # Runs a firmware image on QEMU with semihosting: ../run-qemu.sh ELF
-# The board comes from the image's crate: `pairs` needs mps2-an386 (4 MiB), the others fit
-# the lm3s6965evb (256 KiB flash, 64 KiB RAM).
+# The board comes from the image's crate: `p1-inference` needs mps2-an386 (4 MiB), the
+# others fit the lm3s6965evb (256 KiB flash, 64 KiB RAM).
 set -eu
 elf="$1"
 case "$(basename "$elf")" in
-  pairs*) machine=mps2-an386 ;;
+  p1-inference*) machine=mps2-an386 ;;
   *) machine=lm3s6965evb ;;
 esac
 exec timeout 600 qemu-system-arm -cpu cortex-m4 -machine "$machine" -nographic \

@@ -4,6 +4,8 @@ mod common;
 use common::run;
 
 use host::results::{ArchResult, RoundResult};
+use projects::p1::nets::SiameseNet;
+use projects::p1::{BATCH, BATCH_IMAGES};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,10 +22,10 @@ fn data_with(name: &str, file: &str, bytes: &[u8]) -> PathBuf {
     let dir = temp_dir(name);
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     for f in [
-        host::mnist::TRAIN_IMAGES,
-        host::mnist::TRAIN_LABELS,
-        host::mnist::TEST_IMAGES,
-        host::mnist::TEST_LABELS,
+        host::data::mnist::TRAIN_IMAGES,
+        host::data::mnist::TRAIN_LABELS,
+        host::data::mnist::TEST_IMAGES,
+        host::data::mnist::TEST_LABELS,
     ] {
         std::fs::copy(shipped.join(f), dir.join(f)).unwrap();
     }
@@ -36,17 +38,17 @@ fn truncated_gzip_is_an_error_naming_the_file() {
     let shipped = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("data")
-            .join(host::mnist::TEST_LABELS),
+            .join(host::data::mnist::TEST_LABELS),
     )
     .unwrap();
     let dir = data_with(
         "truncated",
-        host::mnist::TEST_LABELS,
+        host::data::mnist::TEST_LABELS,
         &shipped[..shipped.len() / 2],
     );
-    let message = host::mnist::load(&dir).unwrap_err().to_string();
+    let message = host::data::mnist::load(&dir).unwrap_err().to_string();
     assert!(
-        message.contains(host::mnist::TEST_LABELS) && message.contains("gzip"),
+        message.contains(host::data::mnist::TEST_LABELS) && message.contains("gzip"),
         "{message}"
     );
     assert_eq!(
@@ -57,7 +59,7 @@ fn truncated_gzip_is_an_error_naming_the_file() {
 
 #[test]
 fn a_failed_run_leaves_an_existing_results_file_alone() {
-    let dir = data_with("keep", host::mnist::TRAIN_IMAGES, b"not gzip");
+    let dir = data_with("keep", host::data::mnist::TRAIN_IMAGES, b"not gzip");
     let json = temp_dir("keep-json").join("results.json");
     std::fs::write(&json, "previous results").unwrap();
     let args = [
@@ -77,7 +79,7 @@ fn a_failed_run_leaves_an_existing_results_file_alone() {
 fn results_are_replaced_whole() {
     let path = temp_dir("atomic").join("out.json");
     std::fs::write(&path, "old").unwrap();
-    host::cli::write_atomically(&path, b"new").unwrap();
+    host::output::write_atomically(&path, b"new").unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
     let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
@@ -168,20 +170,20 @@ fn saved_models_load_back_and_corruption_is_a_typed_error() {
         ExitCode::SUCCESS
     );
     let mut bytes = std::fs::read(&path).unwrap();
-    let mut net: Box<host::p2::Net> = host::memory::boxed_zeroed();
-    minidl::model_file::load(&mut *net, &bytes).unwrap();
+    let mut net: Box<projects::p2::Net<{ projects::p2::BATCH }>> = minidl::boxed_zeroed();
+    minidl::io::model_file::load(&mut *net, &bytes).unwrap();
     let last = bytes.len() - 10;
     bytes[last] ^= 1;
     assert!(matches!(
-        minidl::model_file::load(&mut *net, &bytes),
-        Err(minidl::model_file::ModelError::Checksum { .. })
+        minidl::io::model_file::load(&mut *net, &bytes),
+        Err(minidl::io::model_file::ModelError::Checksum { .. })
     ));
-    let mut other: Box<host::p1::SiameseNet> = host::memory::boxed_zeroed();
+    let mut other: Box<SiameseNet<BATCH, BATCH_IMAGES>> = minidl::boxed_zeroed();
     bytes[last] ^= 1;
     assert!(matches!(
-        minidl::model_file::load(&mut *other, &bytes),
-        Err(minidl::model_file::ModelError::TensorCount { .. }
-            | minidl::model_file::ModelError::TensorShape { .. })
+        minidl::io::model_file::load(&mut *other, &bytes),
+        Err(minidl::io::model_file::ModelError::TensorCount { .. }
+            | minidl::io::model_file::ModelError::TensorShape { .. })
     ));
     let _ = std::io::stdout().flush();
 }

@@ -4,11 +4,13 @@
 mod common;
 use common::run;
 
-use host::mnist::{self, Split, PIXELS, SIDE};
+use host::data::mnist::{self, Split, PIXELS};
+use host::data::pairs::{generate_pair_sets, pairs_from, pairs_with_holdout, pool, SIDE};
 use host::p1::{self, Arch};
-use host::pairs::{generate_pair_sets, pairs_from, pairs_with_holdout, pool, HALF};
+use host::results::RoundOptions;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use projects::p1::BATCH;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::Write;
@@ -31,8 +33,8 @@ fn numbered_split(n: usize) -> Split {
     for i in 0..n {
         let image = &mut images[i * PIXELS..(i + 1) * PIXELS];
         for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-            image[dy * SIDE + dx] = (i % 256) as u8;
-            image[dy * SIDE + 2 + dx] = (i / 256) as u8;
+            image[dy * mnist::SIDE + dx] = (i % 256) as u8;
+            image[dy * mnist::SIDE + 2 + dx] = (i / 256) as u8;
         }
     }
     Split {
@@ -41,7 +43,7 @@ fn numbered_split(n: usize) -> Split {
     }
 }
 
-fn identity(pooled: &[[f32; HALF]; HALF]) -> usize {
+fn identity(pooled: &[[f32; SIDE]; SIDE]) -> usize {
     pooled[0][0] as usize + 256 * pooled[0][1] as usize
 }
 
@@ -50,9 +52,9 @@ fn pooling_averages_2x2_blocks_of_raw_values() {
     let mut image = [0u8; PIXELS];
     image[0] = 255;
     image[1] = 1;
-    image[SIDE] = 2;
-    image[SIDE + 1] = 2;
-    image[27 * SIDE + 27] = 100;
+    image[mnist::SIDE] = 2;
+    image[mnist::SIDE + 1] = 2;
+    image[27 * mnist::SIDE + 27] = 100;
     let pooled = pool(&image);
     assert_eq!(pooled[0][0], 65.0);
     assert_eq!(pooled[13][13], 25.0);
@@ -89,7 +91,7 @@ fn same_seed_same_pairs_and_holdout_is_disjoint() {
         a.input, b.input,
         "the holdout does not change the training pairs"
     );
-    let ids = |s: &host::pairs::PairSet| {
+    let ids = |s: &host::data::pairs::PairSet| {
         s.input
             .iter()
             .flatten()
@@ -138,38 +140,33 @@ fn real_pairs_have_the_course_statistics() {
 
 #[test]
 fn parameter_counts() {
-    assert_eq!(Arch::Convnet.params(), 70_906, "the handout's convnet");
-    assert_eq!(Arch::Siamese.params(), Arch::SiameseAux.params());
-    let digit = <p1::DigitNet<4> as minidl::Module>::PARAMS;
+    assert_eq!(Arch::CONVNET.params(), 70_906, "the handout's convnet");
+    assert_eq!(Arch::SIAMESE.params(), Arch::SIAMESE_AUX.params());
+    let digit = <projects::p1::nets::DigitNet<4> as minidl::Module>::PARAMS;
     assert_eq!(digit, 320 + 18_496 + 51_400 + 2_010);
     assert_eq!(
-        Arch::Aux.params() - Arch::Siamese.params(),
+        Arch::AUX.params() - Arch::SIAMESE.params(),
         digit,
         "aux has a second digit net"
     );
     assert!(
-        (Arch::Mlp.params() as f64 / 70_906.0 - 1.0).abs() < 0.05,
+        (Arch::MLP.params() as f64 / 70_906.0 - 1.0).abs() < 0.05,
         "mlp is convnet-sized"
     );
 }
 
 #[test]
-fn digit_comparison_probability() {
-    let sure = |d: usize| std::array::from_fn(|k| if k == d { 30.0 } else { 0.0 });
-    assert!(p1::probability_first_le_second(&sure(3), &sure(3)) > 0.99);
-    assert!(p1::probability_first_le_second(&sure(3), &sure(7)) > 0.99);
-    assert!(p1::probability_first_le_second(&sure(7), &sure(3)) < 0.01);
-    let flat = [0.0f32; 10];
-    // Two uniform digits: P(a <= b) = 55/100.
-    assert!((p1::probability_first_le_second(&flat, &flat) - 0.55).abs() < 1e-6);
-}
-
-#[test]
 fn siamese_aux_learns_in_a_few_epochs() {
     let data = repo_data();
-    let mut recipe = Arch::SiameseAux.recipe(Some(4));
+    let mut recipe = Arch::SIAMESE_AUX.recipe(Some(4));
     recipe.epochs = 4;
-    let round = p1::run_round(Arch::SiameseAux, &data, 3, &recipe);
+    let round = p1::run_round(
+        Arch::SIAMESE_AUX,
+        &data,
+        3,
+        &recipe,
+        RoundOptions::default(),
+    );
     assert!(round.test_error < 0.15, "test error {}", round.test_error);
     assert!(
         round.epoch_losses[3] < round.epoch_losses[0] * 0.6,
@@ -347,7 +344,7 @@ fn p1_results_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn memory_is_reported_from_the_types() {
-    let m = Arch::Convnet.memory();
+    let m = Arch::CONVNET.memory();
     assert_eq!(m.parameters, 70_906 * 4);
     assert_eq!(m.gradients, m.parameters);
     assert!(m.optimizer >= 2 * m.parameters, "Adam keeps two moments");
@@ -356,5 +353,5 @@ fn memory_is_reported_from_the_types() {
         m.parameters + m.gradients + m.optimizer + m.activations
     );
     // conv1's output alone is batch x 12 x 12 x 32 floats.
-    assert!(m.activations > p1::B * 12 * 12 * 32 * 4);
+    assert!(m.activations > BATCH * 12 * 12 * 32 * 4);
 }

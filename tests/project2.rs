@@ -4,7 +4,9 @@
 mod common;
 use common::run;
 
-use host::p2::{self, Settings};
+use host::p2;
+use host::results::RoundOptions;
+use projects::p2::{Recipe, RECIPE};
 use serde_json::Value;
 use std::process::ExitCode;
 
@@ -12,19 +14,6 @@ fn temp_path(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ee559-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-#[test]
-fn labels_follow_the_disk() {
-    let r = p2::disk_radius();
-    assert!(
-        (std::f32::consts::PI * r * r - 0.5).abs() < 1e-6,
-        "area 1/2"
-    );
-    assert_eq!(p2::label([0.5, 0.5]), 1);
-    assert_eq!(p2::label([0.5 + 0.99 * r, 0.5]), 1);
-    assert_eq!(p2::label([0.5, 0.5 + 1.01 * r]), 0);
-    assert_eq!(p2::label([0.0, 0.0]), 0);
 }
 
 #[test]
@@ -42,11 +31,11 @@ fn generated_sets_are_uniform_and_balanced() {
 
 #[test]
 fn a_short_training_learns_the_disk() {
-    let settings = Settings {
+    let recipe = Recipe {
         epochs: 60,
-        ..Settings::default()
+        ..RECIPE
     };
-    let round = p2::run_round(3, &settings);
+    let round = p2::run_round(3, &recipe, RoundOptions::default());
     assert!(round.test_error < 0.05, "test error {}", round.test_error);
     assert!(
         round.train_error < 0.05,

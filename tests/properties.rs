@@ -7,7 +7,7 @@
 //! The generator's seed is fixed, so a run is reproducible.
 
 use minidl::gradcheck::{check_gradients, rng};
-use minidl::init::uniform;
+use minidl::rand::uniform;
 use minidl::{
     Batch, BatchNorm1d, BatchNorm2d, Conv2d, Init, Linear, Module, Relu, Seq, Siamese, Sigmoid,
     Tanh, Tensor, Zeroable,

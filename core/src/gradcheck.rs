@@ -9,8 +9,8 @@
 //!
 //! Everything lives on the stack, so this is meant for small shapes (as in tests).
 
-use crate::init::uniform;
 use crate::module::Module;
+use crate::rand::uniform;
 use crate::tensor::{Tensor, Zeroable};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -2,26 +2,37 @@
 //!
 //! `minidl` is the "mini deep-learning framework" of EPFL EE-559's second mini-project,
 //! written so that the same code trains networks on a workstation and on a microcontroller.
-//! Every forward and backward pass is written by hand; there is no autograd.
+//! Every forward and backward pass is written by hand; there is no autograd. Nothing here
+//! knows about either project: the networks, data and recipes of the two mini-projects live
+//! in the `projects` crate, which host and firmware share.
 //!
-//! ## Layers of the crate
+//! ## The crate, folder by folder
+//!
+//! Read top-down, each part uses only the ones above it.
 //!
 //! 1. **Tensors** ([`tensor`]): plain nested `f32` arrays with compile-time shapes, e.g.
 //!    [`Batch<B, N>`] = `[[f32; N]; B]` and [`Images<B, H, W, C>`] (channels last). Any
 //!    tensor can be viewed flat or reshaped without copying.
-//! 2. **Kernels** ([`kernels`]): the few inner loops everything is made of, shaped so the
-//!    compiler vectorises them.
-//! 3. **Modules** ([`Module`]): `forward`, `backward`, `visit_params` (the handout's
-//!    `param()`), `zero_grad`, `init`, `set_mode`. Layers: [`Linear`], [`Conv2d`],
-//!    [`MaxPool2d`], [`BatchNorm`], [`Dropout`], [`Relu`], [`Tanh`], [`Sigmoid`],
-//!    [`Reshape`]/[`Flatten`], composed by [`Seq`](struct@Seq) (written
-//!    [`Seq!`](macro@Seq)`[A, B, C]`). For pairs of inputs: [`Siamese`] (one network, shared
-//!    weights) and [`Twin`] (two networks), whose outputs sit side by side (concatenated).
-//! 4. **Losses** ([`MseLoss`], [`CrossEntropyLoss`], [`AuxLoss`]) and **optimisers**
-//!    ([`Sgd`], [`Adam`]).
-//! 5. **Checking** ([`gradcheck`]): finite-difference verification of any module.
-//! 6. **Data** ([`idx`]): the MNIST file format, parsed from a byte slice; [`disk`]: the
-//!    Project 2 points, drawn the same way on the host and on a device.
+//! 2. **Math and randomness** ([`math`], [`rand`]): elementary functions written so that
+//!    loops over them vectorise, one file each with its method and error bound; uniform,
+//!    normal and integer samples and the shuffle, from a generator the caller seeds.
+//! 3. **Kernels** ([`kernels`]): the few inner loops everything is made of, `axpy` and the
+//!    register-tiled matrix product, shaped so the compiler vectorises them.
+//! 4. **Modules** ([`Module`], [`Seq`](struct@Seq), [`init`]): `forward`, `backward`,
+//!    `visit_params` (the handout's `param()`), `zero_grad`, `init`, `set_mode`; chained at
+//!    compile time by [`Seq!`](macro@Seq)`[A, B, C]`; initialised by the schemes of [`Init`].
+//! 5. **Layers** ([`layers`]): [`Linear`], [`Conv2d`], [`MaxPool2d`], [`BatchNorm`],
+//!    [`Dropout`], [`Relu`], [`Tanh`], [`Sigmoid`], [`Reshape`]/[`Flatten`]; for pairs of
+//!    inputs [`Siamese`] (one network, shared weights) and [`Twin`] (two networks), whose
+//!    outputs sit side by side (concatenated).
+//! 6. **Losses** ([`loss`]): [`MseLoss`], [`CrossEntropyLoss`], and [`AuxLoss`], a main loss
+//!    plus auxiliary losses on per-item predictions.
+//! 7. **Optimisers** ([`optim`]): [`Sgd`] and [`Adam`], their state sized at compile time,
+//!    and the cosine learning-rate schedule.
+//! 8. **Bytes** ([`io`]): the MNIST file format ([`io::idx`]) and the model file
+//!    ([`io::model_file`]) that moves a trained network between host and device.
+//! 9. **Checking** ([`gradcheck`]): finite-difference verification of any module, itself
+//!    tested to catch a wrong gradient.
 //!
 //! ## Example
 //!
@@ -71,48 +82,46 @@
 //!
 //! ## Features
 //!
-//! - `std` (off by default): the crate then links `std` for one thing only, the fused
+//! - `std` (off by default): the crate then links `std` for two things, the fused
 //!   multiply-add `f32::mul_add`, which the vectoriser turns into FMA instructions on CPUs
-//!   that have them (about twice the arithmetic per cycle). Without it the crate is
+//!   that have them (about twice the arithmetic per cycle), and [`boxed_zeroed`], which
+//!   places a zeroed network on the heap without a stack copy. Without it the crate is
 //!   `no_std` and multiplies then adds. The host enables it.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![warn(missing_docs)]
 
-pub mod activation;
-pub mod batchnorm;
-pub mod conv;
-pub mod disk;
-pub mod dropout;
-pub mod gradcheck;
-pub mod idx;
-pub mod init;
-pub mod kernels;
-pub mod linear;
-pub mod loss;
-pub mod math;
-pub mod model_file;
-pub mod module;
-pub mod optim;
-pub mod pair;
-pub mod pool;
-pub mod reshape;
-pub mod sequential;
 pub mod tensor;
-pub mod zoo;
 
-pub use activation::{Relu, Sigmoid, Tanh};
-pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
-pub use conv::Conv2d;
-pub use dropout::Dropout;
+pub mod math;
+pub mod rand;
+
+pub mod kernels;
+
+pub mod init;
+pub mod module;
+pub mod sequential;
+
+pub mod layers;
+
+pub mod loss;
+
+pub mod optim;
+
+pub mod io;
+
+pub mod gradcheck;
+
 pub use init::Init;
-pub use linear::Linear;
-pub use loss::{CrossEntropyLoss, MseLoss};
+pub use layers::{
+    BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Relu,
+    Reshape, Siamese, Sigmoid, Tanh, Twin,
+};
+pub use loss::{AuxLoss, CrossEntropyLoss, MseLoss};
 pub use module::{param_count, Mode, Module};
 pub use optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
-pub use pair::{AuxLoss, Siamese, Twin};
-pub use pool::MaxPool2d;
-pub use reshape::{Flatten, Reshape};
 pub use sequential::Seq;
+#[cfg(feature = "std")]
+pub use tensor::boxed_zeroed;
 pub use tensor::{
     argmax, reshape, reshape_mut, zeroed_in_place, Batch, Image, Images, Tensor, Zeroable,
 };

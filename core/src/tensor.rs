@@ -49,6 +49,16 @@ pub fn zeroed_in_place<T: Zeroable>(slot: &mut MaybeUninit<T>) -> &mut T {
     }
 }
 
+/// A zeroed `T` on the heap, built in place: a network of several megabytes never passes
+/// through the stack (a thread's stack is 2 MiB by default). Hosts only (`std` feature).
+#[cfg(feature = "std")]
+pub fn boxed_zeroed<T: Zeroable>() -> std::boxed::Box<T> {
+    let mut slot = std::boxed::Box::<T>::new_uninit();
+    zeroed_in_place(&mut slot);
+    // SAFETY: `zeroed_in_place` initialised the slot.
+    unsafe { slot.assume_init() }
+}
+
 /// A fixed-size tensor of `f32`: `f32` itself or an array of tensors.
 ///
 /// # Safety

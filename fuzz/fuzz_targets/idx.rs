@@ -2,7 +2,7 @@
 //! exactly the data length; it never panics or reads out of bounds.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use minidl::idx::Idx;
+use minidl::io::idx::Idx;
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(idx) = Idx::parse(bytes) {

@@ -2,7 +2,8 @@
 //! the network unchanged, or succeeds and saving gives back exactly the same bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use minidl::{model_file, Batch, BatchNorm1d, Linear, Relu, Seq, Tensor, Zeroable};
+use minidl::io::model_file;
+use minidl::{Batch, BatchNorm1d, Linear, Relu, Seq, Tensor, Zeroable};
 
 type Net = Seq![Linear<3, 4, 2>, BatchNorm1d<2, 4>, Relu<Batch<2, 4>>, Linear<4, 2, 2>];
 

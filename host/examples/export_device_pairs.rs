@@ -1,75 +1,86 @@
-//! Writes the test pairs that the `pairs` firmware checks a host-trained model on, with the
-//! host's own predictions and logits for them:
+//! Writes the pairs file that the `p1-inference` firmware checks a host-trained model on:
+//! test pairs with the host's own predictions and logits for them
+//! (`projects::p1::pairs_file` gives the layout):
 //!
 //!     cargo run -p host --release -- p1 --arch siamese-aux --rounds 1 --seed 0 \
-//!         --save embedded/pairs/assets/siamese-aux.mdl
+//!         --save embedded/p1-inference/assets/siamese-aux.mdl
 //!     cargo run -p host --release --example export_device_pairs -- \
-//!         embedded/pairs/assets/siamese-aux.mdl 0 300 embedded/pairs/assets/test-pairs.bin
+//!         embedded/p1-inference/assets/siamese-aux.mdl 0 300 embedded/p1-inference/assets/test-pairs.bin
 //!
 //! The pairs are the first COUNT test pairs of the round with seed SEED (the round the model
-//! was trained in), so the standardisation uses that round's training statistics.
-//!
-//! File layout (little-endian): magic `prs1`, u32 pair count, f32 mean, f32 std, then per
-//! pair: 2 x 14 x 14 u16 pixels (4 x the pooled value, which is exact: pooled values are
-//! averages of four bytes), u8 target, u8 host prediction, 2 f32 host logits.
-use host::p1::{Objective, SiameseNet, Standardise, WithAuxLoss, B, PAIRS};
-use host::pairs::{generate_pair_sets, HALF};
+//! was trained in), so the standardisation is that round's training statistics.
+use host::data::pairs::generate_pair_sets;
+use minidl::io::model_file;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
-use minidl::{model_file, Mode, Module, Zeroable};
+use minidl::{boxed_zeroed, Mode, Module, Zeroable};
+use projects::p1::nets::SiameseNet;
+use projects::p1::objective::{Objective, WithAuxLoss};
+use projects::p1::pairs_file::{write_header, Record, HEADER_LEN, RECORD_LEN};
+use projects::p1::{PairBatch, PixelStandardise, BATCH, BATCH_IMAGES, PAIRS};
+
+type Net = SiameseNet<BATCH, BATCH_IMAGES>;
+
+fn fail(message: String) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2)
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, model_path, seed, count, out_path] = &args[..] else {
-        eprintln!("usage: export_device_pairs MODEL SEED COUNT OUT");
-        std::process::exit(2)
+        fail("usage: export_device_pairs MODEL SEED COUNT OUT".into())
     };
-    let (seed, count): (u64, usize) = (seed.parse().expect("seed"), count.parse().expect("count"));
-    assert!(
-        count % B == 0 && count <= PAIRS,
-        "COUNT must be a multiple of {B} up to {PAIRS}"
-    );
-    let mnist = host::mnist::load(&host::mnist::default_dir()).expect("MNIST data");
+    let seed: u64 = seed
+        .parse()
+        .unwrap_or_else(|_| fail(format!("SEED '{seed}' is not a whole number")));
+    let count: usize = match count.parse() {
+        Ok(c) if c % BATCH == 0 && c > 0 && c <= PAIRS => c,
+        _ => fail(format!(
+            "COUNT '{count}' must be a multiple of {BATCH} from {BATCH} to {PAIRS}"
+        )),
+    };
+    let mnist = host::data::load_for_pairs(None).unwrap_or_else(|e| fail(e));
     let (train, test) =
         generate_pair_sets(&mnist, PAIRS, &mut Xoshiro256PlusPlus::seed_from_u64(seed));
-    let norm = Standardise::fit(&train);
+    let norm = PixelStandardise::fit(&train.input);
 
-    let mut net: Box<SiameseNet> = host::memory::boxed_zeroed();
-    let bytes = std::fs::read(model_path).expect("model file");
-    model_file::load(&mut *net, &bytes).unwrap_or_else(|e| panic!("{model_path}: {e}"));
+    let mut net: Box<Net> = boxed_zeroed();
+    let bytes = std::fs::read(model_path).unwrap_or_else(|e| fail(format!("{model_path}: {e}")));
+    model_file::load(&mut *net, &bytes).unwrap_or_else(|e| fail(format!("{model_path}: {e}")));
     net.set_mode(Mode::Eval);
-    let mut objective = WithAuxLoss::zeroed();
-    let mut input: Box<<SiameseNet as Module>::Input> = host::memory::boxed_zeroed();
+    let mut objective = WithAuxLoss::<BATCH, BATCH_IMAGES>::zeroed();
+    let mut input: Box<<Net as Module>::Input> = boxed_zeroed();
 
-    let mut out = Vec::new();
-    out.extend_from_slice(b"prs1");
-    out.extend_from_slice(&(count as u32).to_le_bytes());
-    out.extend_from_slice(&norm.mean.to_le_bytes());
-    out.extend_from_slice(&norm.std.to_le_bytes());
+    let mut out = vec![0u8; HEADER_LEN + count * RECORD_LEN];
+    let (header, records) = out.split_at_mut(HEADER_LEN);
+    write_header(
+        header.try_into().expect("header length"),
+        count as u32,
+        norm,
+    );
+    let mut records = records.chunks_exact_mut(RECORD_LEN);
     let mut correct = 0;
-    for start in (0..count).step_by(B) {
-        for k in 0..B {
-            host::p1::PairBatch::set(&mut *input, k, &test.input[start + k], norm);
+    for start in (0..count).step_by(BATCH) {
+        for k in 0..BATCH {
+            input.set(k, &test.input[start + k], norm);
         }
-        let mut predicted = [0usize; B];
+        let mut predicted = [0usize; BATCH];
         objective.predict(&mut net, &input, &mut predicted);
         let logits = *net.forward(&input);
-        for k in 0..B {
+        for k in 0..BATCH {
             let i = start + k;
-            for image in &test.input[i] {
-                for row in image.iter().take(HALF) {
-                    for &v in row {
-                        out.extend_from_slice(&((v * 4.0) as u16).to_le_bytes());
-                    }
-                }
-            }
-            out.push(test.target[i] as u8);
-            out.push(predicted[k] as u8);
-            out.extend_from_slice(&logits[k][0].to_le_bytes());
-            out.extend_from_slice(&logits[k][1].to_le_bytes());
+            let record = Record {
+                pair: test.input[i],
+                target: test.target[i] as u8,
+                prediction: predicted[k] as u8,
+                logits: logits[k],
+            };
+            let slot = records.next().expect("one slot per pair");
+            record.write(slot.try_into().expect("record length"));
             correct += usize::from(predicted[k] == test.target[i]);
         }
     }
-    std::fs::write(out_path, &out).expect("write the pairs file");
+    std::fs::write(out_path, &out).unwrap_or_else(|e| fail(format!("{out_path}: {e}")));
     println!("{count} pairs, host accuracy {correct}/{count}, written to {out_path}");
 }

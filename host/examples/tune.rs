@@ -3,10 +3,12 @@
 //! 1,000 validation pairs made of other images of the MNIST training split.
 //!
 //!     cargo run -p host --release --example tune -- ARCH ROUNDS EPOCHS LR [AUX_WEIGHT]
-use host::p1::{train_and_evaluate, Arch, PAIRS};
-use host::pairs::{pairs_from, pairs_with_holdout};
+use host::data::pairs::{pairs_from, pairs_with_holdout};
+use host::p1::Arch;
+use host::results::RoundOptions;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use projects::p1::PAIRS;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -14,7 +16,7 @@ fn main() {
         eprintln!("usage: tune ARCH ROUNDS EPOCHS LR [AUX_WEIGHT]");
         std::process::exit(2);
     }
-    let mnist = host::mnist::load(&host::mnist::default_dir()).unwrap_or_else(|e| {
+    let mnist = host::data::mnist::load(&host::data::mnist::default_dir()).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(2)
     });
@@ -39,7 +41,13 @@ fn main() {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
             let (train, validation) = pairs_with_holdout(&mnist.train, PAIRS, PAIRS, &mut rng);
             let _test_is_drawn_but_never_used = pairs_from(&mnist.test, PAIRS, &mut rng);
-            train_and_evaluate(arch, (&train, &validation), seed, &recipe, &mut rng)
+            arch.train(
+                (&train, &validation),
+                seed,
+                &recipe,
+                RoundOptions::default(),
+                &mut rng,
+            )
         },
         |_| {},
     );

@@ -1,15 +1,15 @@
-//! The command line: which project to run, how many rounds, where results go.
+//! The command line: parse the flags, check everything the user gave before any training,
+//! run the projects, print the tables, write the files.
 
-use crate::p1::{self, Arch};
-use crate::parallel::map_rounds;
+use crate::output::{self, tables, write_atomically};
+use crate::p1::Arch;
 use crate::progress::Progress;
-use crate::results::{ArchResult, ProjectResults, RoundResult};
-use crate::{memory, mnist, output, p2};
+use crate::results::RoundOptions;
+use crate::{data, memory, p1, p2};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit status for bad input (flags, files).
@@ -150,8 +150,8 @@ fn execute(cli: &Cli) -> Result<(), String> {
         Some(Project::P1(args)) => Some(args.clone()),
         Some(Project::P2) => None,
     };
-    let p1_data = match &p1_args {
-        Some(args) => Some(load_p1_data(args)?),
+    let mnist = match &p1_args {
+        Some(args) => Some(data::load_for_pairs(args.data.as_deref())?),
         None => None,
     };
     let run_p2 = matches!(cli.project, None | Some(Project::P2));
@@ -170,29 +170,40 @@ fn execute(cli: &Cli) -> Result<(), String> {
             args.arch.clone()
         }
     });
+    let options = RoundOptions {
+        save: common.save.is_some(),
+        ..RoundOptions::default()
+    };
+
     let total = seeds.len() * (archs.as_ref().map_or(0, Vec::len) + usize::from(run_p2));
     let progress = Progress::new(total as u64, common.quiet);
     let mut report = BTreeMap::new();
     let mut text = String::new();
-    if let (Some(args), Some(data), Some(archs)) = (&p1_args, &p1_data, &archs) {
-        let (results, printed) = run_project1(
-            data,
+    if let (Some(args), Some(mnist), Some(archs)) = (&p1_args, &mnist, &archs) {
+        let epochs = args.epochs.map(|e| e as usize);
+        let results = p1::run(
+            mnist,
             archs,
-            args.epochs.map(|e| e as usize),
+            (epochs, common.lr),
             &seeds,
             threads,
-            common,
+            options,
             &progress,
         );
+        text.push_str(&tables::project1(&results, threads));
         report.insert("p1", results);
-        text.push_str(&printed);
     }
     if run_p2 {
-        let (results, printed) = run_project2(&seeds, threads, common, &progress);
+        let recipe = projects::p2::Recipe {
+            lr: common.lr.unwrap_or(projects::p2::RECIPE.lr),
+            ..projects::p2::RECIPE
+        };
+        let results = p2::run(&recipe, &seeds, threads, options, &progress);
+        text.push_str(&tables::project2(&results, threads, common.verbose));
         report.insert("p2", results);
-        text.push_str(&printed);
     }
     progress.finish();
+
     print!("{text}");
     if let Some(peak) = memory::peak_resident_bytes() {
         println!(
@@ -224,29 +235,8 @@ fn execute(cli: &Cli) -> Result<(), String> {
     Ok(())
 }
 
-/// Loads MNIST for Project 1 and checks there are enough images for the pairs.
-fn load_p1_data(args: &P1Args) -> Result<mnist::Mnist, String> {
-    let dir = args.data.clone().unwrap_or_else(mnist::default_dir);
-    let data = mnist::load(&dir).map_err(|e| e.to_string())?;
-    for (split, name) in [
-        (&data.train, mnist::TRAIN_IMAGES),
-        (&data.test, mnist::TEST_IMAGES),
-    ] {
-        if split.len() < 2 * p1::PAIRS {
-            return Err(format!(
-                "{}: {} images, but {} pairs need {}",
-                dir.join(name).display(),
-                split.len(),
-                p1::PAIRS,
-                2 * p1::PAIRS
-            ));
-        }
-    }
-    Ok(data)
-}
-
 /// Creates the output directory (if needed) and checks that a file can be written in it.
-fn check_out_dir(dir: &std::path::Path) -> Result<(), String> {
+fn check_out_dir(dir: &Path) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
         return Err(format!(
             "--out {}: exists and is not a directory",
@@ -262,21 +252,12 @@ fn check_out_dir(dir: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: an
-/// interrupted run never leaves a half-written file.
-pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
-}
-
 /// Fails early, before any training, if `path` (given with `flag`) cannot be written.
-fn check_writable(flag: &str, path: &std::path::Path) -> Result<(), String> {
+fn check_writable(flag: &str, path: &Path) -> Result<(), String> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+        .unwrap_or(Path::new("."));
     if path.is_dir() {
         return Err(format!("{flag} {}: is a directory", path.display()));
     }
@@ -288,230 +269,4 @@ fn check_writable(flag: &str, path: &std::path::Path) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn run_project1(
-    data: &mnist::Mnist,
-    archs: &[Arch],
-    epochs: Option<usize>,
-    seeds: &[u64],
-    threads: usize,
-    common: &Common,
-    progress: &Progress,
-) -> (ProjectResults, String) {
-    let mut text = format!(
-        "Project 1: {} training / {} test pairs of 14x14 MNIST digits; target = first digit <= second; {} rounds on {} threads\n",
-        p1::PAIRS,
-        p1::PAIRS,
-        seeds.len(),
-        threads
-    );
-    let mut results = Vec::new();
-    for &arch in archs {
-        let mut recipe = arch.recipe(epochs);
-        recipe.save = common.save.is_some();
-        recipe.lr = common.lr.unwrap_or(recipe.lr);
-        let rounds = map_rounds(
-            seeds,
-            threads,
-            |seed| p1::run_round(arch, data, seed, &recipe),
-            |round| progress.round_done(arch.name(), round),
-        );
-        results.push(ArchResult::new(
-            arch.name(),
-            arch.params(),
-            recipe.epochs,
-            arch.memory(),
-            rounds,
-        ));
-    }
-    let _ = write!(
-        text,
-        "\n{}\n{}\n",
-        summary_table(&results),
-        memory_table(&results)
-    );
-    (ProjectResults { results }, text)
-}
-
-fn run_project2(
-    seeds: &[u64],
-    threads: usize,
-    common: &Common,
-    progress: &Progress,
-) -> (ProjectResults, String) {
-    let defaults = p2::Settings::default();
-    let settings = p2::Settings {
-        save: common.save.is_some(),
-        lr: common.lr.unwrap_or(defaults.lr),
-        ..defaults
-    };
-    let mut text = format!(
-        "Project 2: {} ({} parameters), {} train / {} test points, {} epochs, batch {}, {} rounds on {} threads\n",
-        p2::ARCH,
-        <p2::Net as minidl::Module>::PARAMS,
-        p2::POINTS,
-        p2::POINTS,
-        settings.epochs,
-        p2::BATCH,
-        seeds.len(),
-        threads
-    );
-    let rounds = map_rounds(
-        seeds,
-        threads,
-        |seed| p2::run_round(seed, &settings),
-        |round| progress.round_done(p2::ARCH, round),
-    );
-    for (i, round) in rounds.iter().enumerate() {
-        if i == 0 || common.verbose {
-            text.push_str(&loss_log(round));
-        }
-    }
-    let result = ArchResult::new(
-        p2::ARCH,
-        <p2::Net as minidl::Module>::PARAMS,
-        settings.epochs,
-        p2::memory(),
-        rounds,
-    );
-    let one = std::slice::from_ref(&result);
-    let _ = write!(
-        text,
-        "{}\n{}\n{}\n",
-        rounds_table(&result),
-        summary_table(one),
-        memory_table(one)
-    );
-    (
-        ProjectResults {
-            results: vec![result],
-        },
-        text,
-    )
-}
-
-/// The per-epoch loss of one round, ten epochs to a line.
-pub fn loss_log(round: &RoundResult) -> String {
-    let mut out = format!("Training loss per epoch, round with seed {}:\n", round.seed);
-    for (line, chunk) in round.epoch_losses.chunks(10).enumerate() {
-        let first = line * 10 + 1;
-        let _ = write!(out, "  epochs {:>4}-{:<4}", first, first + chunk.len() - 1);
-        for loss in chunk {
-            let _ = write!(out, " {loss:.5}");
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Width of the first column of the tables: the longest architecture name, at least 12.
-fn name_width(results: &[ArchResult]) -> usize {
-    results
-        .iter()
-        .map(|r| r.arch.len())
-        .max()
-        .unwrap_or(0)
-        .max(12)
-}
-
-/// What the core needs to train each model, from the types (nothing is allocated while
-/// training).
-pub fn memory_table(results: &[ArchResult]) -> String {
-    let width = name_width(results);
-    let mut out = format!(
-        "  {:<width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}\n",
-        "memory", "parameters", "gradients", "optimiser", "activations", "total"
-    );
-    for r in results {
-        let m = &r.memory;
-        let _ = writeln!(
-            out,
-            "  {:<width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}",
-            r.arch,
-            memory::human(m.parameters),
-            memory::human(m.gradients),
-            memory::human(m.optimizer),
-            memory::human(m.activations),
-            memory::human(m.total)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "  (activations: everything the layers keep at the batch size)"
-    );
-    out
-}
-
-/// One line per round: seed, errors, training time.
-pub fn rounds_table(result: &ArchResult) -> String {
-    let mut out = format!(
-        "{}: per round\n  {:>6}  {:>11}  {:>10}  {:>9}\n",
-        result.arch, "seed", "train error", "test error", "train s"
-    );
-    for r in &result.rounds {
-        if let Some(epoch) = r.diverged_at {
-            let _ = writeln!(
-                out,
-                "  {:>6}  diverged at epoch {epoch} (loss not finite)",
-                r.seed
-            );
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "  {:>6}  {:>10.2}%  {:>9.2}%  {:>9.3}",
-            r.seed,
-            100.0 * r.train_error,
-            100.0 * r.test_error,
-            r.train_seconds
-        );
-    }
-    out
-}
-
-/// Mean ± sample standard deviation per architecture.
-pub fn summary_table(results: &[ArchResult]) -> String {
-    let width = name_width(results);
-    let mut out = format!(
-        "  {:<width$}  {:>8}  {:>17}  {:>17}  {:>15}\n",
-        "architecture", "params", "train error %", "test error %", "train s/round"
-    );
-    for r in results {
-        if !r.test_error_mean.is_finite() {
-            let _ = writeln!(
-                out,
-                "  {:<width$}  {:>8}  every round diverged: no error to report",
-                r.arch, r.params
-            );
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "  {:<width$}  {:>8}  {:>7.2} ± {:<7.2}  {:>7.2} ± {:<7.2}  {:>6.3} ± {:<6.3}",
-            r.arch,
-            r.params,
-            100.0 * r.train_error_mean,
-            100.0 * r.train_error_std,
-            100.0 * r.test_error_mean,
-            100.0 * r.test_error_std,
-            r.train_seconds_mean,
-            r.train_seconds_std
-        );
-    }
-    let _ = writeln!(
-        out,
-        "  (mean ± sample standard deviation over {} rounds)",
-        results.first().map_or(0, |r| r.rounds.len())
-    );
-    for r in results.iter().filter(|r| r.diverged_rounds > 0) {
-        let _ = writeln!(
-            out,
-            "  {}: {} of {} rounds diverged (loss not finite) and are left out of the statistics",
-            r.arch,
-            r.diverged_rounds,
-            r.rounds.len()
-        );
-    }
-    out
 }

@@ -1,20 +1,21 @@
-//! The host program: reproduces the EE-559 mini-projects on the `minidl` core.
+//! The host program: reproduces the EE-559 mini-projects on the `minidl` core, with the
+//! networks, data and recipes of the `projects` crate. Read top-down:
 //!
-//! - [`cli`]: flags, tables, JSON;
-//! - [`p2`]: Project 2, the disk task;
-//! - [`parallel`]: rounds over threads, deterministically;
-//! - [`results`], [`stats`]: what is measured and how it is summarised;
-//! - [`memory`]: heap placement of the core's fixed-size networks.
+//! - [`cli`]: the command line; checks everything the user gave, runs, prints, writes;
+//! - [`data`]: the MNIST files and the digit pairs of Project 1;
+//! - [`p1`], [`p2`]: each project's rounds (Project 1's architectures in
+//!   [`p1::registry`], its training loop in [`p1::train`]);
+//! - [`parallel`], [`progress`]: rounds over threads, deterministically, and how their
+//!   progress is shown;
+//! - [`results`], [`stats`], [`memory`]: what is measured and how it is summarised;
+//! - [`output`]: result files, tables, the report and the plots.
 pub mod cli;
+pub mod data;
 pub mod memory;
-pub mod mnist;
 pub mod output;
 pub mod p1;
 pub mod p2;
-pub mod pairs;
 pub mod parallel;
-pub mod plots;
 pub mod progress;
-pub mod report;
 pub mod results;
 pub mod stats;

@@ -1,15 +1,4 @@
-//! Heap placement of the core's fixed-size values without a stack copy.
-
-use minidl::{zeroed_in_place, Zeroable};
-
-/// A zeroed `T` on the heap, built in place: a network of several megabytes never passes
-/// through the stack (a thread's stack is 2 MiB by default).
-pub fn boxed_zeroed<T: Zeroable>() -> Box<T> {
-    let mut slot = Box::<T>::new_uninit();
-    zeroed_in_place(&mut slot);
-    // SAFETY: `zeroed_in_place` initialised the slot.
-    unsafe { slot.assume_init() }
-}
+//! Memory: what the core needs for a model, from its types, and what the process used.
 
 /// Bytes the core needs to train one model, from the types alone (no allocation happens
 /// during training, so this is exact for the model's own state).
@@ -30,7 +19,7 @@ pub struct ModelMemory {
 
 impl ModelMemory {
     /// The memory of a model of type `M` trained by an optimiser of type `O`.
-    pub fn of<M: minidl::Module, O>() -> Self {
+    pub const fn of<M: minidl::Module, O>() -> Self {
         let parameters = M::PARAMS * std::mem::size_of::<f32>();
         let model = std::mem::size_of::<M>();
         let optimizer = std::mem::size_of::<O>();
@@ -59,11 +48,4 @@ pub fn human(bytes: usize) -> String {
     } else {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     }
-}
-
-/// `net` in the core's model file format.
-pub fn model_bytes<N: minidl::Module>(net: &mut N) -> Vec<u8> {
-    let mut bytes = vec![0u8; minidl::model_file::encoded_len(net)];
-    minidl::model_file::save(net, &mut bytes).expect("buffer sized by encoded_len");
-    bytes
 }

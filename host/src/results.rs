@@ -3,6 +3,25 @@
 use crate::stats::{mean, sample_std};
 use serde::Serialize;
 
+/// What a round records besides its errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundOptions {
+    /// Measure train and test error after training (benchmarks turn it off; the errors are
+    /// then NaN).
+    pub evaluate: bool,
+    /// Keep the trained model (in the core's file format) in the round's result.
+    pub save: bool,
+}
+
+impl Default for RoundOptions {
+    fn default() -> Self {
+        Self {
+            evaluate: true,
+            save: false,
+        }
+    }
+}
+
 /// One round: new data, new initialisation, one training run.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct RoundResult {

@@ -1,0 +1,6 @@
+//! Bytes in and out, parsed from and written to slices (no files, no allocation): the MNIST
+//! file format ([`idx`]) and the model file that carries a trained network between host and
+//! device ([`model_file`]). Both parsers have fuzz targets in `fuzz/`.
+
+pub mod idx;
+pub mod model_file;

@@ -1,0 +1,123 @@
+//! `C += A B` and `C += A^T B`, register-tiled and built on [`axpy`].
+
+use super::{axpy, mul_add};
+
+/// Rows of `C` computed together by the matrix kernels.
+const MR: usize = 4;
+
+/// `C += A B` for `A` of `M x K` and `B` of `K x N`, all row-major.
+///
+/// The loop is tiled as in every fast matrix product: `MR` rows by `NR` columns of `C` are
+/// held in registers (with `NR = 64` and AVX-512, 16 vector accumulators) while `k` runs;
+/// each step loads one `NR`-wide piece of a row of `B` and reuses it for `MR` rows. Columns
+/// left over after the 64-wide tiles are done in 16-wide tiles, then one by one.
+#[inline]
+pub fn matmul_acc<const M: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]; M],
+    a: &[[f32; K]; M],
+    b: &[[f32; N]; K],
+) {
+    gemm::<M, K, N>(c, |m, k| a[m][k], b)
+}
+
+/// `C += A^T B` for `A^T` given as the `K x M` matrix `a_t`.
+#[inline]
+pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]; M],
+    a_t: &[[f32; M]; K],
+    b: &[[f32; N]; K],
+) {
+    gemm::<M, K, N>(c, |m, k| a_t[k][m], b)
+}
+
+#[inline(always)]
+fn gemm<const M: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]; M],
+    a: impl Fn(usize, usize) -> f32 + Copy,
+    b: &[[f32; N]; K],
+) {
+    let mut m0 = 0;
+    while m0 + MR <= M {
+        let mut n0 = 0;
+        while n0 + 64 <= N {
+            tile::<MR, 64, K, N>(c, a, b, m0, n0);
+            n0 += 64;
+        }
+        while n0 + 16 <= N {
+            tile::<MR, 16, K, N>(c, a, b, m0, n0);
+            n0 += 16;
+        }
+        if n0 < N {
+            for (m, row) in c.iter_mut().enumerate().skip(m0).take(MR) {
+                for (k, brow) in b.iter().enumerate() {
+                    let am = a(m, k);
+                    for (cn, &bn) in row[n0..].iter_mut().zip(&brow[n0..]) {
+                        *cn = mul_add(am, bn, *cn);
+                    }
+                }
+            }
+        }
+        m0 += MR;
+    }
+    for (m, row) in c.iter_mut().enumerate().skip(m0) {
+        for (k, brow) in b.iter().enumerate() {
+            axpy(row, a(m, k), brow);
+        }
+    }
+}
+
+/// `C[m0..m0+R][n0..n0+W] += A[m0..m0+R][..] B[..][n0..n0+W]` with the tile of `C` in
+/// registers.
+#[inline(always)]
+fn tile<const R: usize, const W: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]],
+    a: impl Fn(usize, usize) -> f32,
+    b: &[[f32; N]; K],
+    m0: usize,
+    n0: usize,
+) {
+    let mut acc = [[0.0f32; W]; R];
+    for (r, row) in acc.iter_mut().enumerate() {
+        row.copy_from_slice(&c[m0 + r][n0..n0 + W]);
+    }
+    for (k, brow) in b.iter().enumerate() {
+        let piece: &[f32; W] = brow[n0..n0 + W].try_into().expect("tile inside the row");
+        for (r, row) in acc.iter_mut().enumerate() {
+            axpy(row, a(m0 + r, k), piece);
+        }
+    }
+    for (r, row) in acc.iter().enumerate() {
+        c[m0 + r][n0..n0 + W].copy_from_slice(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matmul_matches_the_definition_on_every_tile_path() {
+        check_matmul::<6, 5, 83>(); // 64 + 16 + 3 columns, 4 + 2 rows: every wide path
+        check_matmul::<7, 3, 25>(); // a narrow matrix: 16 + 9 columns, 4 + 3 rows
+    }
+
+    fn check_matmul<const M: usize, const K: usize, const N: usize>() {
+        let value = |i: usize, j: usize, s: f32| ((i * 31 + j * 17) as f32 * 0.013 + s).sin();
+        let a: [[f32; K]; M] = core::array::from_fn(|m| core::array::from_fn(|k| value(m, k, 0.1)));
+        let a_t: [[f32; M]; K] = core::array::from_fn(|k| core::array::from_fn(|m| a[m][k]));
+        let b: [[f32; N]; K] = core::array::from_fn(|k| core::array::from_fn(|n| value(k, n, 0.7)));
+        let start: [[f32; N]; M] =
+            core::array::from_fn(|m| core::array::from_fn(|n| value(m, n, 1.3)));
+        let (mut c1, mut c2) = (start, start);
+        matmul_acc(&mut c1, &a, &b);
+        matmul_at_acc(&mut c2, &a_t, &b);
+        for m in 0..M {
+            for n in 0..N {
+                let exact: f64 = start[m][n] as f64
+                    + (0..K).map(|k| a[m][k] as f64 * b[k][n] as f64).sum::<f64>();
+                assert!((c1[m][n] as f64 - exact).abs() < 1e-5, "({m}, {n})");
+                assert_eq!(c1[m][n], c2[m][n]);
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The two inner loops every layer is built from, written so that LLVM vectorises them:
+//! [`axpy`] (`y += a x`, one file) and the register-tiled matrix product (`matmul`).
+//!
+//! Float addition is not associative, so the compiler may not turn a running sum into a
+//! vector reduction. Every kernel here is therefore built on `axpy` (`y += a x`), whose lanes
+//! are independent, and on the register-tiled matrix product made of it. Lengths are
+//! compile-time constants, so the loops carry no bounds checks.
+//!
+//! Multiply-add goes through [`mul_add`]: with the crate's `std` feature it is the
+//! correctly rounded fused operation `f32::mul_add` (one instruction on CPUs with FMA, and
+//! the same bits everywhere else, computed in software); without it (`no_std` builds, e.g.
+//! microcontrollers) it is a multiplication followed by an addition. Either way a given build
+//! gives the same bits on every machine and for every thread count.
+
+mod axpy;
+mod matmul;
+
+pub use axpy::axpy;
+pub use matmul::{matmul_acc, matmul_at_acc};
+
+/// `a * b + c`: fused (one rounding) with the `std` feature, two roundings without.
+#[inline(always)]
+pub fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+    #[cfg(feature = "std")]
+    {
+        a.mul_add(b, c)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        a * b + c
+    }
+}

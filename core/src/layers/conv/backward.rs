@@ -1,0 +1,215 @@
+//! The backward pass of [`Conv2d`]: the input gradient (the transposed kernel, four input
+//! pixels at a time) and the weight gradient (four input channels by all output channels
+//! in registers over every pixel of the batch), with the per-pixel versions used at the
+//! borders.
+
+use super::{Conv2d, MR_CHANNELS, PIXELS};
+use crate::kernels::axpy;
+use crate::tensor::{Image, Images, Tensor};
+
+impl<
+        const B: usize,
+        const H: usize,
+        const W: usize,
+        const CI: usize,
+        const CO: usize,
+        const K: usize,
+        const P: usize,
+        const OH: usize,
+        const OW: usize,
+    > Conv2d<B, H, W, CI, CO, K, P, OH, OW>
+{
+    pub(super) const SHAPE_CHECK: () = assert!(
+        OH + K == H + 2 * P + 1 && OW + K == W + 2 * P + 1,
+        "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
+    );
+
+    /// Whether the PIXELS outputs starting at column `ox` are all inside the output and read
+    /// only real (not padding) input columns, so the blocked kernel applies.
+    #[inline(always)]
+    pub(super) fn block_is_interior(ox: usize) -> bool {
+        ox + PIXELS <= OW && ox >= P && ox + PIXELS + K <= W + P + 1
+    }
+
+    /// dL/d(input): every output gradient is spread back over the input pixels its kernel
+    /// read. The kernel is first transposed to `[ky][kx][co][ci]` so that the inner loop
+    /// runs over input channels with independent lanes (an axpy into a register-resident
+    /// accumulator) instead of one horizontal sum per input channel.
+    pub(super) fn input_gradient(
+        &mut self,
+        grad_output: &Images<B, OH, OW, CO>,
+        grad_input: &mut Images<B, H, W, CI>,
+    ) {
+        for ky in 0..K {
+            for kx in 0..K {
+                for ci in 0..CI {
+                    for co in 0..CO {
+                        self.weight_t[ky][kx][co][ci] = self.weight[ky][kx][ci][co];
+                    }
+                }
+            }
+        }
+        grad_input.flat_mut().fill(0.0);
+        let tiled = CI.is_multiple_of(16) && CI <= 64;
+        for (gi_image, grad_image) in grad_input.iter_mut().zip(grad_output) {
+            for (oy, grad_row) in grad_image.iter().enumerate() {
+                let mut ox = 0;
+                while ox < OW {
+                    if tiled && Self::block_is_interior(ox) {
+                        // PIXELS input pixels by all CI channels in registers; each row of
+                        // the transposed kernel is loaded once for the PIXELS of them.
+                        let g: &[[f32; CO]; PIXELS] =
+                            grad_row[ox..ox + PIXELS].try_into().expect("block");
+                        for ky in Self::taps(oy, H) {
+                            let gi_row = &mut gi_image[oy + ky - P];
+                            for (kx, kernel) in self.weight_t[ky].iter().enumerate() {
+                                let first = ox + kx - P;
+                                let mut acc = [[0.0f32; CI]; PIXELS];
+                                acc.copy_from_slice(&gi_row[first..first + PIXELS]);
+                                for (co, wt) in kernel.iter().enumerate() {
+                                    for (a, gj) in acc.iter_mut().zip(g) {
+                                        axpy(a, gj[co], wt);
+                                    }
+                                }
+                                gi_row[first..first + PIXELS].copy_from_slice(&acc);
+                            }
+                        }
+                        ox += PIXELS;
+                    } else {
+                        self.input_gradient_pixel(&grad_row[ox], oy, ox, gi_image);
+                        ox += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input-gradient contribution of output pixel `(oy, ox)`.
+    pub(super) fn input_gradient_pixel(
+        &self,
+        g: &[f32; CO],
+        oy: usize,
+        ox: usize,
+        gi_image: &mut Image<H, W, CI>,
+    ) {
+        for ky in Self::taps(oy, H) {
+            for kx in Self::taps(ox, W) {
+                // Four partial sums over interleaved output channels: four independent
+                // chains of multiply-adds instead of one long dependent chain.
+                let mut acc = [[0.0f32; CI]; 4];
+                let pieces = g.chunks_exact(4).zip(self.weight_t[ky][kx].chunks_exact(4));
+                for (gs, wts) in pieces {
+                    for ((a, &gc), wt) in acc.iter_mut().zip(gs).zip(wts) {
+                        axpy(a, gc, wt);
+                    }
+                }
+                let rest = CO / 4 * 4;
+                for (&gc, wt) in g[rest..].iter().zip(&self.weight_t[ky][kx][rest..]) {
+                    axpy(&mut acc[0], gc, wt);
+                }
+                let target = &mut gi_image[oy + ky - P][ox + kx - P];
+                for c in 0..CI {
+                    target[c] += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+                }
+            }
+        }
+    }
+
+    /// Output rows (or columns) whose kernel tap `k` reads a real input row, not padding:
+    /// `o + k - P` must lie in `0..size`.
+    #[inline(always)]
+    pub(super) fn outputs_for_tap(k: usize, out: usize, size: usize) -> core::ops::Range<usize> {
+        P.saturating_sub(k)..(size + P).saturating_sub(k).min(out)
+    }
+
+    /// dL/d(weight) as a matrix product per kernel tap: for tap `(ky, kx)`,
+    /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
+    /// `MR_CHANNELS` input channels by all `CO` output channels stay in registers while the
+    /// loop runs over every pixel of the batch, so each gradient row is loaded and stored
+    /// once per backward pass instead of once per pixel.
+    pub(super) fn weight_gradient_tiled(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        for ky in 0..K {
+            let rows = Self::outputs_for_tap(ky, OH, H);
+            for kx in 0..K {
+                let columns = Self::outputs_for_tap(kx, OW, W);
+                for ci0 in (0..CI).step_by(MR_CHANNELS) {
+                    let mut acc = [[0.0f32; CO]; MR_CHANNELS];
+                    acc.copy_from_slice(&self.weight_grad[ky][kx][ci0..ci0 + MR_CHANNELS]);
+                    for (image, grad_image) in input.iter().zip(grad_output) {
+                        for oy in rows.clone() {
+                            let in_row = &image[oy + ky - P];
+                            for ox in columns.clone() {
+                                let x = &in_row[ox + kx - P][ci0..ci0 + MR_CHANNELS];
+                                let g = &grad_image[oy][ox];
+                                for (a, &xr) in acc.iter_mut().zip(x) {
+                                    axpy(a, xr, g);
+                                }
+                            }
+                        }
+                    }
+                    self.weight_grad[ky][kx][ci0..ci0 + MR_CHANNELS].copy_from_slice(&acc);
+                }
+            }
+        }
+    }
+
+    /// dL/d(weight) for shapes the tiled version does not cover, such as a 1- or 2-channel
+    /// first layer: blocks of PIXELS outputs, whose output gradients stay in registers, so
+    /// each weight-gradient row is loaded and stored once per block.
+    pub(super) fn weight_gradient_by_pixel(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        for (image, grad_image) in input.iter().zip(grad_output) {
+            for (oy, grad_row) in grad_image.iter().enumerate() {
+                let mut ox = 0;
+                while ox < OW {
+                    let block = if Self::block_is_interior(ox) {
+                        PIXELS
+                    } else {
+                        1
+                    };
+                    for ky in Self::taps(oy, H) {
+                        let row = &image[oy + ky - P];
+                        if block == PIXELS {
+                            let g: &[[f32; CO]; PIXELS] =
+                                grad_row[ox..ox + PIXELS].try_into().expect("block");
+                            for (kx, grads) in self.weight_grad[ky].iter_mut().enumerate() {
+                                let column = ox + kx - P;
+                                for (ci, wg) in grads.iter_mut().enumerate() {
+                                    let mut acc = *wg;
+                                    for (j, gj) in g.iter().enumerate() {
+                                        axpy(&mut acc, row[column + j][ci], gj);
+                                    }
+                                    *wg = acc;
+                                }
+                            }
+                        } else {
+                            for kx in Self::taps(ox, W) {
+                                let pixel = &row[ox + kx - P];
+                                for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
+                                    axpy(wg, *x, &grad_row[ox]);
+                                }
+                            }
+                        }
+                    }
+                    ox += block;
+                }
+            }
+        }
+    }
+
+    /// Input rows `iy` (and kernel rows `ky`) that output row `oy` reads, clipped to the image.
+    #[inline(always)]
+    pub(super) fn taps(o: usize, size: usize) -> core::ops::Range<usize> {
+        // Kernel tap k reads input o + k - P, valid when 0 <= o + k - P < size.
+        let first = P.saturating_sub(o);
+        let last = (size + P - o).min(K);
+        first..last
+    }
+}

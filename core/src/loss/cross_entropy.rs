@@ -1,0 +1,104 @@
+//! Softmax cross-entropy on logits.
+
+use crate::tensor::{Batch, Zeroable};
+
+/// Softmax cross-entropy on raw logits, averaged over the batch (PyTorch's
+/// `CrossEntropyLoss()`), computed with the log-sum-exp shift so large logits do not
+/// overflow.
+#[derive(Clone)]
+pub struct CrossEntropyLoss<const B: usize, const N: usize> {
+    grad: Batch<B, N>,
+}
+
+// SAFETY: one tensor field.
+unsafe impl<const B: usize, const N: usize> Zeroable for CrossEntropyLoss<B, N> {}
+
+impl<const B: usize, const N: usize> CrossEntropyLoss<B, N> {
+    /// A new loss.
+    pub fn new() -> Self {
+        Self::zeroed()
+    }
+
+    /// Mean over the batch of `-log softmax(logits)[label]`; also stores its gradient
+    /// `(softmax - onehot(label)) / B`.
+    ///
+    /// # Panics
+    /// If a label is not below `N`.
+    pub fn forward(&mut self, logits: &Batch<B, N>, labels: &[usize; B]) -> f32 {
+        self.forward_scaled(logits, labels, 1.0)
+    }
+
+    /// As [`forward`](Self::forward), with loss and gradient multiplied by `weight` (for
+    /// auxiliary losses).
+    pub fn forward_scaled(
+        &mut self,
+        logits: &Batch<B, N>,
+        labels: &[usize; B],
+        weight: f32,
+    ) -> f32 {
+        let mut total = 0.0f32;
+        for ((z, &label), g) in logits.iter().zip(labels).zip(&mut self.grad) {
+            assert!(label < N, "class label {label} is not below {N}");
+            let shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let mut sum = 0.0;
+            for (gk, &zk) in g.iter_mut().zip(z) {
+                *gk = libm::expf(zk - shift);
+                sum += *gk;
+            }
+            total += shift + libm::logf(sum) - z[label];
+            let scale = weight / (sum * B as f32);
+            g.iter_mut().for_each(|gk| *gk *= scale);
+            g[label] -= weight / B as f32;
+        }
+        weight * total / B as f32
+    }
+
+    /// dL/d(logits) from the last `forward`.
+    pub fn grad(&self) -> &Batch<B, N> {
+        &self.grad
+    }
+}
+
+impl<const B: usize, const N: usize> Default for CrossEntropyLoss<B, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::rng;
+    use crate::loss::tests::assert_loss_gradient;
+    use crate::rand::uniform;
+    use crate::tensor::Tensor;
+
+    #[test]
+    fn cross_entropy_value_and_gradient() {
+        let mut loss = CrossEntropyLoss::<1, 3>::new();
+        // -log(e^2 / (e^0 + e^1 + e^2))
+        let expected = -(2.0f32.exp() / (1.0 + 1.0f32.exp() + 2.0f32.exp())).ln();
+        assert!((loss.forward(&[[0.0, 1.0, 2.0]], &[2]) - expected).abs() < 1e-6);
+
+        let mut r = rng(41);
+        let mut x = [[0.0f32; 5]; 3];
+        x.flat_mut()
+            .iter_mut()
+            .for_each(|v| *v = uniform(&mut r, -3.0, 3.0));
+        let labels = [4, 0, 2];
+        let mut loss = CrossEntropyLoss::<3, 5>::new();
+        loss.forward_scaled(&x, &labels, 0.7);
+        let grad = *loss.grad();
+        assert_loss_gradient(&x, &grad, |p| {
+            CrossEntropyLoss::new().forward_scaled(p, &labels, 0.7)
+        });
+    }
+
+    #[test]
+    fn cross_entropy_is_stable_for_huge_logits() {
+        let mut loss = CrossEntropyLoss::<1, 2>::new();
+        let l = loss.forward(&[[1000.0, 0.0]], &[1]);
+        assert!((l - 1000.0).abs() < 1e-3);
+        assert!(loss.grad().flat().iter().all(|g| g.is_finite()));
+    }
+}

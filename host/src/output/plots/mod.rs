@@ -1,0 +1,100 @@
+//! The plots of a run, each drawn twice with plotters: SVG (sharp, for the web) and PNG
+//! (for viewers that do not show SVG). PNG text uses the DejaVu Sans font shipped in
+//! `host/assets/`, so nothing depends on the system's fonts.
+
+use crate::results::{ArchResult, ProjectResults, RoundResult};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+mod p1;
+mod p2;
+
+use p1::{LearningCurves, TestErrorBars};
+use p2::{Disk, Loss};
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+const FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
+const SIZE: (u32, u32) = (900, 560);
+
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A plot that can be drawn on any backend.
+trait Plot {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws `plot` to `dir/name.svg` and `dir/name.png`.
+fn render(dir: &Path, name: &str, size: (u32, u32), plot: &impl Plot) -> Result<(), String> {
+    register_font();
+    let svg = dir.join(format!("{name}.svg"));
+    let png = dir.join(format!("{name}.png"));
+    let err = |e: Box<dyn std::error::Error>| format!("{name}: {e}");
+    {
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        plot.draw(&root).map_err(err)?;
+        root.present()
+            .map_err(|e| format!("{}: {e}", svg.display()))?;
+    }
+    let root = BitMapBackend::new(&png, size).into_drawing_area();
+    plot.draw(&root).map_err(err)?;
+    root.present()
+        .map_err(|e| format!("{}: {e}", png.display()))?;
+    Ok(())
+}
+
+/// Draws every plot the results allow; returns their names (without extension).
+pub fn draw_all(
+    dir: &Path,
+    report: &BTreeMap<&str, ProjectResults>,
+) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    if let Some(p1) = report.get("p1") {
+        render(dir, "p1_test_error", SIZE, &TestErrorBars(&p1.results))?;
+        names.push("p1_test_error".to_string());
+        render(
+            dir,
+            "p1_learning_curves",
+            (1100, 520),
+            &LearningCurves(&p1.results),
+        )?;
+        names.push("p1_learning_curves".to_string());
+    }
+    if let Some(arch) = report.get("p2").and_then(|p| p.results.first()) {
+        if let Some(round) = arch.rounds.iter().find(|r| !r.test_predictions.is_empty()) {
+            render(dir, "p2_disk", (620, 620), &Disk(round))?;
+            names.push("p2_disk".to_string());
+        }
+        if !mean_curve(arch, |r| &r.epoch_losses).is_empty() {
+            render(dir, "p2_loss", SIZE, &Loss(arch))?;
+            names.push("p2_loss".to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Picks one per-epoch series out of a round.
+pub(super) type Series = fn(&RoundResult) -> &[f32];
+
+/// Mean over the rounds that did not diverge of a per-epoch series.
+fn mean_curve(arch: &ArchResult, series: Series) -> Vec<f64> {
+    let rounds: Vec<&[f32]> = arch
+        .rounds
+        .iter()
+        .filter(|r| r.diverged_at.is_none())
+        .map(series)
+        .collect();
+    let epochs = rounds.iter().map(|s| s.len()).min().unwrap_or(0);
+    (0..epochs)
+        .map(|e| rounds.iter().map(|s| s[e] as f64).sum::<f64>() / rounds.len() as f64)
+        .collect()
+}

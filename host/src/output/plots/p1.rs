@@ -1,0 +1,156 @@
+//! The Project 1 plots: test error per architecture, learning curves.
+
+use super::{mean_curve, Drawn, Plot, Series};
+use crate::results::ArchResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Project 1: test error per architecture, mean with ± one standard deviation.
+pub(super) struct TestErrorBars<'a>(pub(super) &'a [ArchResult]);
+
+impl Plot for TestErrorBars<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let results = self.0;
+        let top = results
+            .iter()
+            .map(|r| 100.0 * (r.test_error_mean + r.test_error_std))
+            .filter(|v| v.is_finite())
+            .fold(1.0f64, f64::max)
+            * 1.2;
+        let rounds = results.first().map_or(0, |r| r.rounds.len());
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("Project 1: test error, mean ± std over {rounds} rounds"),
+                ("sans-serif", 24),
+            )
+            .margin(20)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                (0..results.len().saturating_sub(1)).into_segmented(),
+                0f64..top,
+            )?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(results.len())
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => {
+                    results.get(*i).map(|r| r.arch.clone()).unwrap_or_default()
+                }
+                _ => String::new(),
+            })
+            .x_label_style(("sans-serif", 16))
+            .y_desc("test error (%)")
+            .axis_desc_style(("sans-serif", 18))
+            .draw()?;
+        let blue = RGBColor(31, 119, 180);
+        for (i, r) in results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.test_error_mean.is_finite())
+        {
+            let (mean, std) = (100.0 * r.test_error_mean, 100.0 * r.test_error_std);
+            let x = SegmentValue::CenterOf(i);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), mean),
+                ],
+                blue.mix(0.35).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(ErrorBar::new_vertical(
+                x.clone(),
+                (mean - std).max(0.0),
+                mean,
+                mean + std,
+                BLACK.stroke_width(2),
+                16,
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{mean:.2}"),
+                (x, mean + std + top * 0.02),
+                ("sans-serif", 16).into_font().color(&BLACK),
+            )))?;
+        }
+        Ok(())
+    }
+}
+
+/// Project 1: mean train and test error per epoch, one line per architecture.
+pub(super) struct LearningCurves<'a>(pub(super) &'a [ArchResult]);
+
+impl Plot for LearningCurves<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let (width, _) = root.dim_in_pixel();
+        let (left, right) = root.split_horizontally(width / 2);
+        let panels: [(&DrawingArea<DB, Shift>, &str, Series); 2] = [
+            (&left, "training error (running, while training)", |r| {
+                &r.epoch_train_error
+            }),
+            (&right, "test error (first 100 test pairs)", |r| {
+                &r.epoch_test_error
+            }),
+        ];
+        for (area, title, series) in panels {
+            let curves: Vec<(String, Vec<f64>)> = self
+                .0
+                .iter()
+                .map(|a| (a.arch.clone(), mean_curve(a, series)))
+                .collect();
+            let epochs = curves
+                .iter()
+                .map(|(_, c)| c.len())
+                .max()
+                .unwrap_or(1)
+                .max(2);
+            let top = curves
+                .iter()
+                .flat_map(|(_, c)| c.iter())
+                .fold(0.05f64, |m, &v| m.max(v))
+                * 100.0
+                * 1.05;
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, ("sans-serif", 20))
+                .margin(15)
+                .x_label_area_size(40)
+                .y_label_area_size(50)
+                .build_cartesian_2d(1f64..epochs as f64, 0f64..top)?;
+            chart
+                .configure_mesh()
+                .x_desc("epoch")
+                .y_desc("error (%)")
+                .axis_desc_style(("sans-serif", 16))
+                .draw()?;
+            for (i, (name, curve)) in curves.iter().enumerate() {
+                let color = Palette99::pick(i).to_rgba();
+                let points = curve
+                    .iter()
+                    .enumerate()
+                    .map(|(e, &v)| ((e + 1) as f64, 100.0 * v));
+                chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                    .label(name.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .label_font(("sans-serif", 15))
+                .draw()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! The architectures of Project 1, one typed entry each: name, network, objective,
+//! optimiser and recipe. Everything else (the command line's names, parameter counts,
+//! memory, the training dispatch, the report's comparisons) is derived from these entries,
+//! so adding an architecture is one `impl Architecture` here, its place in [`Arch::ALL`],
+//! and its line in the README.
+
+use super::train::{train, FromRecipe};
+use super::Recipe;
+use crate::memory::ModelMemory;
+use crate::results::{RoundOptions, RoundResult};
+use minidl::rand_xoshiro::Xoshiro256PlusPlus;
+use minidl::{Adam, AdamConfig, Module, Optimizer, Zeroable};
+use projects::p1::nets::{BestNet, ConvNet, MlpNet, SiameseNet, TwinNet};
+use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
+use projects::p1::{PairBatch, BATCH, BATCH_IMAGES};
+
+use crate::data::pairs::PairSet;
+
+/// One Project 1 architecture, as types.
+pub trait Architecture: 'static {
+    /// The name used on the command line, in tables and in JSON.
+    const NAME: &'static str;
+    /// The network, [`BATCH`] pairs a batch.
+    type Net: Module<Input: PairBatch>;
+    /// How it is trained and read.
+    type Objective: Objective<Self::Net, BATCH> + FromRecipe;
+    /// Adam sized for the network (`Adam<{ <Net as Module>::PARAMS }>`).
+    type Optimizer: AdamOptimizer;
+    /// Learning rate, auxiliary weight, augmentation; chosen on validation pairs from the
+    /// MNIST training split (`examples/tune.rs`), never on the test split.
+    const RECIPE: Recipe;
+}
+
+/// An Adam optimiser of some size (the registry's entries name the size).
+pub trait AdamOptimizer: Optimizer + Zeroable {
+    /// Sets the hyper-parameters and clears the moments.
+    fn reset(&mut self, config: AdamConfig);
+}
+
+impl<const P: usize> AdamOptimizer for Adam<P> {
+    fn reset(&mut self, config: AdamConfig) {
+        Adam::reset(self, config);
+    }
+}
+
+/// `mlp`: fully connected on the 392 pixels.
+pub struct Mlp;
+impl Architecture for Mlp {
+    const NAME: &'static str = "mlp";
+    type Net = MlpNet<BATCH>;
+    type Objective = TargetOnly<BATCH>;
+    type Optimizer = Adam<{ <MlpNet<BATCH> as Module>::PARAMS }>;
+    const RECIPE: Recipe = Recipe {
+        lr: 1e-3,
+        ..Recipe::DEFAULT
+    };
+}
+
+/// `convnet`: the handout's convnet on the 2-channel image (70,906 parameters).
+pub struct Convnet;
+impl Architecture for Convnet {
+    const NAME: &'static str = "convnet";
+    type Net = ConvNet<BATCH>;
+    type Objective = TargetOnly<BATCH>;
+    type Optimizer = Adam<{ <ConvNet<BATCH> as Module>::PARAMS }>;
+    const RECIPE: Recipe = Recipe {
+        lr: 1e-3,
+        ..Recipe::DEFAULT
+    };
+}
+
+/// `siamese`: one digit network on each image (shared weights), a head on the two outputs.
+pub struct Siamese;
+impl Architecture for Siamese {
+    const NAME: &'static str = "siamese";
+    type Net = SiameseNet<BATCH, BATCH_IMAGES>;
+    type Objective = TargetOnly<BATCH>;
+    type Optimizer = Adam<{ <SiameseNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
+    const RECIPE: Recipe = Recipe {
+        lr: 8e-3,
+        ..Recipe::DEFAULT
+    };
+}
+
+/// `aux`: two separate digit networks, the same head, auxiliary digit loss.
+pub struct Aux;
+impl Architecture for Aux {
+    const NAME: &'static str = "aux";
+    type Net = TwinNet<BATCH>;
+    type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
+    type Optimizer = Adam<{ <TwinNet<BATCH> as Module>::PARAMS }>;
+    const RECIPE: Recipe = Recipe {
+        lr: 8e-3,
+        aux_weight: 3.0,
+        ..Recipe::DEFAULT
+    };
+}
+
+/// `siamese-aux`: shared digit network and auxiliary digit loss.
+pub struct SiameseAux;
+impl Architecture for SiameseAux {
+    const NAME: &'static str = "siamese-aux";
+    type Net = SiameseNet<BATCH, BATCH_IMAGES>;
+    type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
+    type Optimizer = Adam<{ <SiameseNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
+    const RECIPE: Recipe = Recipe {
+        lr: 8e-3,
+        aux_weight: 3.0,
+        ..Recipe::DEFAULT
+    };
+}
+
+/// `best`: a batch-normalised digit network trained on the digit labels with shifted copies
+/// of the training images, deciding by comparing the predicted digit distributions.
+pub struct Best;
+impl Architecture for Best {
+    const NAME: &'static str = "best";
+    type Net = BestNet<BATCH, BATCH_IMAGES>;
+    type Objective = CompareDigits<BATCH, BATCH_IMAGES>;
+    type Optimizer = Adam<{ <BestNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
+    const RECIPE: Recipe = Recipe {
+        lr: 4e-3,
+        max_shift: 1,
+        ..Recipe::DEFAULT
+    };
+}
+
+/// What the rest of the host knows of an architecture: its entry, with the generic code
+/// instantiated for its types.
+#[derive(Debug)]
+pub struct Entry {
+    name: &'static str,
+    params: usize,
+    recipe: Recipe,
+    memory: ModelMemory,
+    train: TrainFn,
+}
+
+/// Trains a new network on `data.0` and measures it on `data.1`; see [`Arch::train`].
+type TrainFn =
+    fn((&PairSet, &PairSet), u64, &Recipe, RoundOptions, &mut Xoshiro256PlusPlus) -> RoundResult;
+
+impl Entry {
+    const fn of<A: Architecture>() -> Self {
+        Self {
+            name: A::NAME,
+            params: <A::Net as Module>::PARAMS,
+            recipe: A::RECIPE,
+            memory: ModelMemory::of::<A::Net, A::Optimizer>(),
+            train: train::<A::Net, A::Objective, A::Optimizer>,
+        }
+    }
+}
+
+/// A Project 1 architecture, by its registry entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Arch(&'static Entry);
+
+impl PartialEq for Arch {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+impl Eq for Arch {}
+
+impl Arch {
+    /// `mlp`.
+    pub const MLP: Arch = Arch(&Entry::of::<Mlp>());
+    /// `convnet`.
+    pub const CONVNET: Arch = Arch(&Entry::of::<Convnet>());
+    /// `siamese`.
+    pub const SIAMESE: Arch = Arch(&Entry::of::<Siamese>());
+    /// `aux`.
+    pub const AUX: Arch = Arch(&Entry::of::<Aux>());
+    /// `siamese-aux`.
+    pub const SIAMESE_AUX: Arch = Arch(&Entry::of::<SiameseAux>());
+    /// `best`.
+    pub const BEST: Arch = Arch(&Entry::of::<Best>());
+
+    /// Every architecture, in the order they are run and reported.
+    pub const ALL: [Arch; 6] = [
+        Arch::MLP,
+        Arch::CONVNET,
+        Arch::SIAMESE,
+        Arch::AUX,
+        Arch::SIAMESE_AUX,
+        Arch::BEST,
+    ];
+
+    /// The name used on the command line, in tables and in JSON.
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// Parses a command-line name.
+    pub fn from_name(name: &str) -> Option<Arch> {
+        Arch::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Trainable parameters.
+    pub fn params(self) -> usize {
+        self.0.params
+    }
+
+    /// The training recipe, with `epochs` epochs when given.
+    pub fn recipe(self, epochs: Option<usize>) -> Recipe {
+        Recipe {
+            epochs: epochs.unwrap_or(self.0.recipe.epochs),
+            ..self.0.recipe
+        }
+    }
+
+    /// What the core needs to train this architecture at its batch size.
+    pub fn memory(self) -> ModelMemory {
+        self.0.memory
+    }
+
+    /// Trains a new network of this architecture on `data.0` with `recipe` and reports its
+    /// error on `data.1` as the test error. `rng` is the round's generator, positioned
+    /// after the data were drawn.
+    pub fn train(
+        self,
+        data: (&PairSet, &PairSet),
+        seed: u64,
+        recipe: &Recipe,
+        options: RoundOptions,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> RoundResult {
+        (self.0.train)(data, seed, recipe, options, rng)
+    }
+}
+
+/// A comparison the report makes: the change of test error from one architecture to
+/// another, and what differs between them.
+#[derive(Clone, Copy, Debug)]
+pub struct Effect {
+    /// The baseline.
+    pub from: Arch,
+    /// The changed model.
+    pub to: Arch,
+    /// What the change is.
+    pub what: &'static str,
+}
+
+/// The comparisons of the report, in order.
+pub const EFFECTS: [Effect; 5] = [
+    Effect {
+        from: Arch::CONVNET,
+        to: Arch::SIAMESE,
+        what: "Weight sharing",
+    },
+    Effect {
+        from: Arch::SIAMESE,
+        to: Arch::SIAMESE_AUX,
+        what: "The auxiliary digit loss",
+    },
+    Effect {
+        from: Arch::AUX,
+        to: Arch::SIAMESE_AUX,
+        what: "Weight sharing, with the auxiliary loss",
+    },
+    Effect {
+        from: Arch::SIAMESE,
+        to: Arch::AUX,
+        what: "The auxiliary loss, without sharing",
+    },
+    Effect {
+        from: Arch::SIAMESE_AUX,
+        to: Arch::BEST,
+        what: "Batch norm, augmentation and comparing digit distributions",
+    },
+];

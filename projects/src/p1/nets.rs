@@ -1,0 +1,120 @@
+//! The Project 1 networks, as types generic over the batch (`B` pairs, or `N` = `2B` single
+//! images for the digit networks).
+//!
+//! `siamese`, `aux` and `siamese-aux` use the same digit network (the convnet's layers on
+//! one image, ending in 10 digit logits) and the same head, so that their differences come
+//! from weight sharing and the auxiliary loss alone.
+
+use super::{Digit, PAIR_PIXELS, SIDE};
+use minidl::{
+    Batch, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Images, Linear, MaxPool2d, Relu,
+    Reshape, Seq, Siamese, Twin,
+};
+
+/// Dropout before the last layer of the digit nets and the convnet, in percent.
+pub const DROPOUT: usize = 50;
+
+/// `mlp`: 392 -> 160 -> 50 -> 2, ReLU: about the convnet's parameter count.
+pub type MlpNet<const B: usize> = Seq![
+    Linear<PAIR_PIXELS, 160, B>,
+    Relu<Batch<B, 160>>,
+    Linear<160, 50, B>,
+    Relu<Batch<B, 50>>,
+    Linear<50, 2, B>,
+];
+
+/// `convnet`, the handout's: conv 3x3 2->32, max-pool 2, ReLU, conv 3x3 32->64, max-pool 2,
+/// ReLU, linear 256 -> 200, ReLU, dropout, linear 200 -> 2, on the 2-channel image.
+pub type ConvNet<const B: usize> = Seq![
+    Conv2d<B, SIDE, SIDE, 2, 32, 3, 0, 12, 12>,
+    MaxPool2d<B, 12, 12, 32, 2, 6, 6>,
+    Relu<Images<B, 6, 6, 32>>,
+    Conv2d<B, 6, 6, 32, 64, 3, 0, 4, 4>,
+    MaxPool2d<B, 4, 4, 64, 2, 2, 2>,
+    Relu<Images<B, 2, 2, 64>>,
+    Flatten<B, 2, 2, 64, 256>,
+    Linear<256, 200, B>,
+    Relu<Batch<B, 200>>,
+    Dropout<Batch<B, 200>, DROPOUT>,
+    Linear<200, 2, B>,
+];
+
+/// The digit net: the convnet's layers on one 1-channel image, ending in 10 digit logits,
+/// `N` images a batch.
+pub type DigitNet<const N: usize> = Seq![
+    Conv2d<N, SIDE, SIDE, 1, 32, 3, 0, 12, 12>,
+    MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
+    Relu<Images<N, 6, 6, 32>>,
+    Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
+    MaxPool2d<N, 4, 4, 64, 2, 2, 2>,
+    Relu<Images<N, 2, 2, 64>>,
+    Flatten<N, 2, 2, 64, 256>,
+    Linear<256, 200, N>,
+    Relu<Batch<N, 200>>,
+    Dropout<Batch<N, 200>, DROPOUT>,
+    Linear<200, 10, N>,
+];
+
+/// The digit logits of both images of each of `B` pairs.
+pub type PairLogits<const B: usize> = [[[f32; 10]; 2]; B];
+
+/// The head on the two digit outputs side by side: 20 -> 60 -> 2.
+pub type Head<const B: usize> = Seq![
+    Reshape<PairLogits<B>, Batch<B, 20>>,
+    Linear<20, 60, B>,
+    Relu<Batch<B, 60>>,
+    Linear<60, 2, B>,
+];
+
+/// `siamese` and `siamese-aux`: one digit network on both images (`B2 = 2B` of them), the
+/// head on its outputs.
+pub type SiameseNet<const B: usize, const B2: usize> =
+    Seq<Siamese<DigitNet<B2>, Digit, [f32; 10], B, B2>, Head<B>>;
+
+/// `aux`: a digit network per image (no sharing), the same head.
+pub type TwinNet<const B: usize> =
+    Seq<Twin<DigitNet<B>, DigitNet<B>, Digit, [f32; 10], B>, Head<B>>;
+
+/// The digit network of `best`: two padded 3x3 convolutions with batch norm, max-pooling,
+/// a batch-normalised hidden layer with dropout, 10 digit logits.
+pub type BestDigitNet<const N: usize> = Seq![
+    Conv2d<N, SIDE, SIDE, 1, 32, 3, 1, 14, 14>,
+    BatchNorm2d<N, 14, 14, 32>,
+    Relu<Images<N, 14, 14, 32>>,
+    MaxPool2d<N, 14, 14, 32, 2, 7, 7>,
+    Conv2d<N, 7, 7, 32, 64, 3, 1, 7, 7>,
+    BatchNorm2d<N, 7, 7, 64>,
+    Relu<Images<N, 7, 7, 64>>,
+    MaxPool2d<N, 7, 7, 64, 2, 3, 3>,
+    Flatten<N, 3, 3, 64, 576>,
+    Linear<576, 128, N>,
+    BatchNorm1d<N, 128>,
+    Relu<Batch<N, 128>>,
+    Dropout<Batch<N, 128>, DROPOUT>,
+    Linear<128, 10, N>,
+];
+
+/// `best`: the batch-normalised digit network on both images (`B2 = 2B` of them).
+pub type BestNet<const B: usize, const B2: usize> =
+    Siamese<BestDigitNet<B2>, Digit, [f32; 10], B, B2>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minidl::Module;
+
+    #[test]
+    fn parameter_counts_do_not_depend_on_the_batch() {
+        assert_eq!(<ConvNet<1> as Module>::PARAMS, 70_906);
+        assert_eq!(
+            <ConvNet<1> as Module>::PARAMS,
+            <ConvNet<50> as Module>::PARAMS
+        );
+        let digit = <DigitNet<1> as Module>::PARAMS;
+        let head = <Head<1> as Module>::PARAMS;
+        assert_eq!(<SiameseNet<1, 2> as Module>::PARAMS, digit + head);
+        assert_eq!(<SiameseNet<50, 100> as Module>::PARAMS, digit + head);
+        assert_eq!(<TwinNet<3> as Module>::PARAMS, 2 * digit + head);
+        assert_eq!(head, 20 * 60 + 60 + 60 * 2 + 2);
+    }
+}
