@@ -64,7 +64,7 @@ pub struct Adam<const P: usize> {
 unsafe impl<const P: usize> Zeroable for Adam<P> {}
 
 impl<const P: usize> Adam<P> {
-    /// A new optimiser (builds `2 P` floats on the stack; see [`Sgd::new`]).
+    /// A new optimiser (builds `2 P` floats on the stack; see [`Sgd::new`](crate::Sgd::new)).
     pub fn new(config: AdamConfig) -> Self {
         let mut s = Self::zeroed();
         s.reset(config);

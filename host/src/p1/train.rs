@@ -72,8 +72,7 @@ fn fit<N, O>(
     objective: &mut O,
     optimizer: &mut impl Optimizer,
     (train, test): (&PairSet, &PairSet),
-    recipe: &Recipe,
-    options: RoundOptions,
+    (recipe, options): (&Recipe, RoundOptions),
     rng: &mut Xoshiro256PlusPlus,
     seed: u64,
 ) -> RoundResult
@@ -191,8 +190,7 @@ where
         &mut *objective,
         &mut *optimizer,
         data,
-        recipe,
-        options,
+        (recipe, options),
         rng,
         seed,
     )

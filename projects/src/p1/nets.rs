@@ -23,26 +23,11 @@ pub type MlpNet<const B: usize> = Seq![
     Linear<50, 2, B>,
 ];
 
-/// `convnet`, the handout's: conv 3x3 2->32, max-pool 2, ReLU, conv 3x3 32->64, max-pool 2,
-/// ReLU, linear 256 -> 200, ReLU, dropout, linear 200 -> 2, on the 2-channel image.
-pub type ConvNet<const B: usize> = Seq![
-    Conv2d<B, SIDE, SIDE, 2, 32, 3, 0, 12, 12>,
-    MaxPool2d<B, 12, 12, 32, 2, 6, 6>,
-    Relu<Images<B, 6, 6, 32>>,
-    Conv2d<B, 6, 6, 32, 64, 3, 0, 4, 4>,
-    MaxPool2d<B, 4, 4, 64, 2, 2, 2>,
-    Relu<Images<B, 2, 2, 64>>,
-    Flatten<B, 2, 2, 64, 256>,
-    Linear<256, 200, B>,
-    Relu<Batch<B, 200>>,
-    Dropout<Batch<B, 200>, DROPOUT>,
-    Linear<200, 2, B>,
-];
-
-/// The digit net: the convnet's layers on one 1-channel image, ending in 10 digit logits,
-/// `N` images a batch.
-pub type DigitNet<const N: usize> = Seq![
-    Conv2d<N, SIDE, SIDE, 1, 32, 3, 0, 12, 12>,
+/// The handout's convnet layers on `N` images of `CI` channels, ending in `OUT` logits:
+/// conv 3x3 CI->32, max-pool 2, ReLU, conv 3x3 32->64, max-pool 2, ReLU, linear 256 -> 200,
+/// ReLU, dropout, linear 200 -> OUT.
+pub type HandoutConvNet<const N: usize, const CI: usize, const OUT: usize> = Seq![
+    Conv2d<N, SIDE, SIDE, CI, 32, 3, 0, 12, 12>,
     MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
     Relu<Images<N, 6, 6, 32>>,
     Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
@@ -52,8 +37,16 @@ pub type DigitNet<const N: usize> = Seq![
     Linear<256, 200, N>,
     Relu<Batch<N, 200>>,
     Dropout<Batch<N, 200>, DROPOUT>,
-    Linear<200, 10, N>,
+    Linear<200, OUT, N>,
 ];
+
+/// `convnet`, the handout's: its layers on the 2-channel image of each of `B` pairs, two
+/// target logits.
+pub type ConvNet<const B: usize> = HandoutConvNet<B, 2, 2>;
+
+/// The digit net: the same layers on one 1-channel image, ten digit logits, `N` images a
+/// batch.
+pub type DigitNet<const N: usize> = HandoutConvNet<N, 1, 10>;
 
 /// The digit logits of both images of each of `B` pairs.
 pub type PairLogits<const B: usize> = [[[f32; 10]; 2]; B];

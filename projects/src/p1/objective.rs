@@ -62,7 +62,7 @@ impl<N: Module<Output = Batch<B, 2>>, const B: usize> Objective<N, B> for Target
 }
 
 /// Target cross-entropy plus `weight` times the digit cross-entropies of both images
-/// (`B2 = 2B` of them), for a [`Seq`] whose first half outputs the digit logits.
+/// (`B2 = 2B` of them), for a [`Seq`](struct@Seq) whose first half outputs the digit logits.
 pub struct WithAuxLoss<const B: usize, const B2: usize> {
     loss: AuxLoss<B, B2, 2, 10>,
     /// Weight of the auxiliary term.
