@@ -148,6 +148,7 @@ fn diverged_rounds_are_counted_not_averaged() {
         1,
         1,
         host::p2::memory(),
+        1e9,
         vec![
             round(0, 0.1, None),
             round(1, f64::NAN, Some(3)),

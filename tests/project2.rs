@@ -98,6 +98,16 @@ fn json_has_the_documented_schema_and_meets_the_target() {
         }
         assert!(round["train_seconds"].as_f64().unwrap() > 0.0);
     }
+    // Per training point: forward 2x25 + 25x25 + 25x25 + 25x2 = 1,350 multiply-adds;
+    // backward 1,350 for the weight gradients + 1,300 for the input gradients of the last
+    // three layers. 250 epochs of 1,000 points, 2 FLOP each.
+    let flops = arch["flops_per_round"].as_f64().unwrap();
+    assert_eq!(flops, 2.0 * 4_000.0 * 1_000.0 * 250.0);
+    let gflops = flops / arch["train_seconds_mean"].as_f64().unwrap() / 1e9;
+    assert!((arch["gflops"].as_f64().unwrap() - gflops).abs() < 1e-9 * gflops);
+    let machine = &json["p2"]["machine"];
+    assert!(machine["fma_peak_gflops"].as_f64().unwrap() > 0.0);
+    assert!(machine["vector_isa"].as_str().is_some() && machine["cpu"].as_str().is_some());
 }
 
 #[test]

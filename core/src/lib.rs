@@ -117,7 +117,7 @@ pub use layers::{
     Reshape, Siamese, Sigmoid, Tanh, Twin,
 };
 pub use loss::{AuxLoss, CrossEntropyLoss, MseLoss};
-pub use module::{param_count, Mode, Module};
+pub use module::{param_count, training_macs, Mode, Module};
 pub use optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
 pub use sequential::Seq;
 #[cfg(feature = "std")]

@@ -44,6 +44,15 @@ pub trait Module: Zeroable {
     type Output: Tensor;
     /// Number of trainable scalars; optimiser state is sized from it at compile time.
     const PARAMS: usize = 0;
+    /// Multiply-adds of one forward pass over the whole batch, counted from the shapes
+    /// (a convolution counts all `K x K` taps, padding included). Element-wise layers,
+    /// pooling, normalisation and reshapes count 0: they are memory-bound, not arithmetic.
+    const MACS: usize = 0;
+    /// Multiply-adds of one backward pass that also computes the input gradient.
+    const BACKWARD_MACS: usize = 0;
+    /// Multiply-adds of one backward pass without the input gradient, as a network's first
+    /// layer runs it (`grad_input: None`).
+    const BACKWARD_MACS_FIRST: usize = Self::BACKWARD_MACS;
 
     /// Computes the output for `input`, keeping what `backward` will need.
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output;
@@ -81,6 +90,13 @@ pub trait Module: Zeroable {
     fn zero_grad(&mut self) {
         self.visit_params(&mut |_, grad| grad.fill(0.0));
     }
+}
+
+/// Multiply-adds of one training step of `M` as the first (or only) module of a network:
+/// the forward pass, then the backward pass without the input gradient. One multiply-add is
+/// two floating-point operations.
+pub const fn training_macs<M: Module>() -> usize {
+    M::MACS + M::BACKWARD_MACS_FIRST
 }
 
 /// Number of trainable scalars of `M`, as a `const fn` for use in array lengths.

@@ -25,6 +25,10 @@ impl<A: Module, B: Module<Input = A::Output>> Module for Seq<A, B> {
     type Input = A::Input;
     type Output = B::Output;
     const PARAMS: usize = A::PARAMS + B::PARAMS;
+    const MACS: usize = A::MACS + B::MACS;
+    const BACKWARD_MACS: usize = A::BACKWARD_MACS + B::BACKWARD_MACS;
+    /// The second half always computes its input gradient (the first half needs it).
+    const BACKWARD_MACS_FIRST: usize = A::BACKWARD_MACS_FIRST + B::BACKWARD_MACS;
 
     fn forward<'a>(&'a mut self, input: &'a A::Input) -> &'a B::Output {
         let middle = self.first.forward(input);
@@ -131,6 +135,15 @@ mod tests {
         net.init(Init::XavierUniform, &mut r);
         let report = assert_gradients(&mut net, &mut r);
         assert_eq!(report.checked, 4 * 3 + Net::PARAMS);
+    }
+
+    #[test]
+    fn multiply_adds_add_up_and_the_first_layer_skips_its_input_gradient() {
+        // Linear layers only: 4 x (3x6 + 6x5 + 5x2) forward.
+        assert_eq!(Net::MACS, 4 * (18 + 30 + 10));
+        // Weight gradients of all three, input gradients of the last two.
+        assert_eq!(Net::BACKWARD_MACS_FIRST, 4 * (18 + 30 + 10) + 4 * (30 + 10));
+        assert_eq!(crate::training_macs::<Net>(), 4 * (2 * 58 + 40));
     }
 
     #[test]

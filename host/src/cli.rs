@@ -1,6 +1,7 @@
 //! The command line: parse the flags, check everything the user gave before any training,
 //! run the projects, print the tables, write the files.
 
+use crate::machine::Machine;
 use crate::output::{self, tables, write_atomically};
 use crate::p1::Arch;
 use crate::progress::Progress;
@@ -175,6 +176,8 @@ fn execute(cli: &Cli) -> Result<(), String> {
         ..RoundOptions::default()
     };
 
+    // One core's FMA peak, measured before any training, so speeds read as fractions of it.
+    let machine = Machine::measure();
     let total = seeds.len() * (archs.as_ref().map_or(0, Vec::len) + usize::from(run_p2));
     let progress = Progress::new(total as u64, common.quiet);
     let mut report = BTreeMap::new();
@@ -186,7 +189,7 @@ fn execute(cli: &Cli) -> Result<(), String> {
             archs,
             (epochs, common.lr),
             &seeds,
-            threads,
+            (threads, &machine),
             options,
             &progress,
         );
@@ -198,21 +201,25 @@ fn execute(cli: &Cli) -> Result<(), String> {
             lr: common.lr.unwrap_or(projects::p2::RECIPE.lr),
             ..projects::p2::RECIPE
         };
-        let results = p2::run(&recipe, &seeds, threads, options, &progress);
+        let results = p2::run(&recipe, &seeds, (threads, &machine), options, &progress);
         text.push_str(&tables::project2(&results, threads, common.verbose));
         report.insert("p2", results);
     }
     progress.finish();
 
-    print!("{text}");
+    say(&text);
     if let Some(peak) = memory::peak_resident_bytes() {
-        println!(
+        say(format!(
             "Peak memory of this run (resident set): {}",
             memory::human(peak as usize)
-        );
+        ));
     }
     let written = output::write_all(&common.out, &report)?;
-    println!("Wrote {} to {}/", written.join(", "), common.out.display());
+    say(format!(
+        "Wrote {} to {}/",
+        written.join(", "),
+        common.out.display()
+    ));
     if let Some(path) = &common.json {
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         write_atomically(path, (json + "\n").as_bytes())
@@ -226,13 +233,25 @@ fn execute(cli: &Cli) -> Result<(), String> {
             .ok_or("no model was trained")?;
         write_atomically(path, model)
             .map_err(|e| format!("--save {}: cannot write: {e}", path.display()))?;
-        println!(
+        say(format!(
             "Saved the model of the round with seed {} to {}",
             common.seed,
             path.display()
-        );
+        ));
     }
     Ok(())
+}
+
+/// Prints `text` on standard output, adding a line break if it has none. A closed output
+/// (`host | head`) is not an error: the run goes on and still writes its files.
+pub fn say(text: impl AsRef<str>) {
+    use std::io::Write as _;
+    let text = text.as_ref();
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
 }
 
 /// Creates the output directory (if needed) and checks that a file can be written in it.

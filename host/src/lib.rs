@@ -7,10 +7,12 @@
 //!   [`p1::registry`], its training loop in [`p1::train`]);
 //! - [`parallel`], [`progress`]: rounds over threads, deterministically, and how their
 //!   progress is shown;
-//! - [`results`], [`stats`], [`memory`]: what is measured and how it is summarised;
+//! - [`results`], [`stats`], [`memory`], [`machine`]: what is measured, how it is
+//!   summarised, and what this core can do (its FMA peak);
 //! - [`output`]: result files, tables, the report and the plots.
 pub mod cli;
 pub mod data;
+pub mod machine;
 pub mod memory;
 pub mod output;
 pub mod p1;

@@ -1,6 +1,7 @@
 //! Project 2 on the host: the disk task, with the data, network, recipe and training epoch
 //! of the `projects` crate (the firmware trains with the same code).
 
+use crate::machine::Machine;
 use crate::output::model_bytes;
 use crate::parallel::map_rounds;
 use crate::progress::Progress;
@@ -16,6 +17,14 @@ use std::time::Instant;
 /// What the core needs to train the network (SGD with momentum) at the batch size.
 pub fn memory() -> crate::memory::ModelMemory {
     crate::memory::ModelMemory::of::<projects::p2::Net<BATCH>, projects::p2::NetSgd>()
+}
+
+/// Floating-point operations of the training of one round (two per multiply-add).
+pub fn flops_per_round(recipe: &Recipe) -> f64 {
+    let batches = (POINTS / BATCH) as f64;
+    2.0 * minidl::training_macs::<projects::p2::Net<BATCH>>() as f64
+        * batches
+        * recipe.epochs as f64
 }
 
 /// `n` points uniform in `[0,1]^2` with their labels.
@@ -97,7 +106,7 @@ pub fn run_round(seed: u64, recipe: &Recipe, options: RoundOptions) -> RoundResu
 pub fn run(
     recipe: &Recipe,
     seeds: &[u64],
-    threads: usize,
+    (threads, machine): (usize, &Machine),
     options: RoundOptions,
     progress: &Progress,
 ) -> ProjectResults {
@@ -108,11 +117,13 @@ pub fn run(
         |round| progress.round_done(ARCH, round),
     );
     ProjectResults {
+        machine: machine.clone(),
         results: vec![ArchResult::new(
             ARCH,
             PARAMS,
             recipe.epochs,
             memory(),
+            flops_per_round(recipe),
             rounds,
         )],
     }

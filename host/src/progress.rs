@@ -46,10 +46,10 @@ impl Progress {
                     Some(epoch) => format!("diverged at epoch {epoch}"),
                     None => format!("test error {:.2}%", 100.0 * round.test_error),
                 };
-                println!(
+                crate::cli::say(format!(
                     "  done: {arch} seed {}: {outcome}, {:.2} s",
                     round.seed, round.train_seconds
-                );
+                ));
             }
             Progress::Quiet => {}
         }

@@ -87,6 +87,11 @@ pub struct ArchResult {
     /// Rounds whose training diverged (their loss became NaN or infinite); the statistics
     /// above are over the other rounds.
     pub diverged_rounds: usize,
+    /// Floating-point operations of one round's training (two per multiply-add, counted
+    /// from the layer shapes).
+    pub flops_per_round: f64,
+    /// Training speed: `flops_per_round / train_seconds_mean`, in GFLOP/s.
+    pub gflops: f64,
     /// Bytes the core needs to train the model (parameters, gradients, optimiser state,
     /// activations at the batch size).
     pub memory: crate::memory::ModelMemory,
@@ -101,6 +106,7 @@ impl ArchResult {
         params: usize,
         epochs: usize,
         memory: crate::memory::ModelMemory,
+        flops_per_round: f64,
         rounds: Vec<RoundResult>,
     ) -> Self {
         // Diverged rounds have no errors: they are counted, not averaged.
@@ -124,6 +130,8 @@ impl ArchResult {
             train_error_std: sample_std(&train),
             test_error_mean: mean(&test),
             test_error_std: sample_std(&test),
+            flops_per_round,
+            gflops: flops_per_round / mean(&secs) / 1e9,
             train_seconds_mean: mean(&secs),
             train_seconds_std: sample_std(&secs),
             diverged_rounds: rounds.iter().filter(|r| r.diverged_at.is_some()).count(),
@@ -136,6 +144,9 @@ impl ArchResult {
 /// The results of one project: one entry per architecture.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ProjectResults {
+    /// Where it ran: the CPU, its vector instructions and one core's measured FMA peak
+    /// (every round runs on one core, so an architecture's `gflops` compares with it).
+    pub machine: crate::machine::Machine,
     /// One entry per architecture, in the order they were run.
     pub results: Vec<ArchResult>,
 }

@@ -53,6 +53,10 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
     type Input = Batch<B, I>;
     type Output = Batch<B, O>;
     const PARAMS: usize = I * O + O;
+    const MACS: usize = B * I * O;
+    /// The weight gradient and the input gradient, each as costly as the forward pass.
+    const BACKWARD_MACS: usize = 2 * B * I * O;
+    const BACKWARD_MACS_FIRST: usize = B * I * O;
 
     fn forward<'a>(&'a mut self, input: &'a Batch<B, I>) -> &'a Batch<B, O> {
         self.output.iter_mut().for_each(|row| *row = self.bias);

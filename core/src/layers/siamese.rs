@@ -56,6 +56,9 @@ where
     type Input = [[Item; 2]; B];
     type Output = [[Out; 2]; B];
     const PARAMS: usize = M::PARAMS;
+    const MACS: usize = M::MACS;
+    const BACKWARD_MACS: usize = M::BACKWARD_MACS;
+    const BACKWARD_MACS_FIRST: usize = M::BACKWARD_MACS_FIRST;
 
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
         let () = Self::SHAPE_CHECK;
@@ -134,6 +137,9 @@ where
     type Input = [[Item; 2]; B];
     type Output = [[Out; 2]; B];
     const PARAMS: usize = M1::PARAMS + M2::PARAMS;
+    const MACS: usize = M1::MACS + M2::MACS;
+    const BACKWARD_MACS: usize = M1::BACKWARD_MACS + M2::BACKWARD_MACS;
+    const BACKWARD_MACS_FIRST: usize = M1::BACKWARD_MACS_FIRST + M2::BACKWARD_MACS_FIRST;
 
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
         for (i, pair) in input.iter().enumerate() {

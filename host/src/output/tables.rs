@@ -11,7 +11,7 @@ pub fn project1(results: &ProjectResults, threads: usize) -> String {
     let rounds = results.results.first().map_or(0, |r| r.rounds.len());
     format!(
         "Project 1: {PAIRS} training / {PAIRS} test pairs of 14x14 MNIST digits; target = first digit <= second; {rounds} rounds on {threads} threads\n\n{}\n{}\n",
-        summary_table(&results.results),
+        summary_table(results),
         memory_table(&results.results)
     )
 }
@@ -42,7 +42,10 @@ pub fn project2(results: &ProjectResults, threads: usize, verbose: bool) -> Stri
             text,
             "{}\n{}\n{}\n",
             rounds_table(result),
-            summary_table(one),
+            summary_table(&ProjectResults {
+                machine: results.machine.clone(),
+                results: one.to_vec(),
+            }),
             memory_table(one)
         );
     }
@@ -128,12 +131,21 @@ pub fn rounds_table(result: &ArchResult) -> String {
     out
 }
 
-/// Mean ± sample standard deviation per architecture.
-pub fn summary_table(results: &[ArchResult]) -> String {
+/// Mean ± sample standard deviation per architecture, and the training speed as GFLOP/s
+/// and as a fraction of one core's FMA peak.
+pub fn summary_table(project: &ProjectResults) -> String {
+    let results = &project.results[..];
+    let peak = project.machine.fma_peak_gflops;
     let width = name_width(results);
     let mut out = format!(
-        "  {:<width$}  {:>8}  {:>17}  {:>17}  {:>15}\n",
-        "architecture", "params", "train error %", "test error %", "train s/round"
+        "  {:<width$}  {:>8}  {:>17}  {:>17}  {:>15}  {:>8}  {:>6}\n",
+        "architecture",
+        "params",
+        "train error %",
+        "test error %",
+        "train s/round",
+        "GFLOP/s",
+        "% peak"
     );
     for r in results {
         if !r.test_error_mean.is_finite() {
@@ -146,7 +158,7 @@ pub fn summary_table(results: &[ArchResult]) -> String {
         }
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>8}  {:>7.2} ± {:<7.2}  {:>7.2} ± {:<7.2}  {:>6.3} ± {:<6.3}",
+            "  {:<width$}  {:>8}  {:>7.2} ± {:<7.2}  {:>7.2} ± {:<7.2}  {:>6.3} ± {:<6.3}  {:>8.1}  {:>6.0}",
             r.arch,
             r.params,
             100.0 * r.train_error_mean,
@@ -154,13 +166,18 @@ pub fn summary_table(results: &[ArchResult]) -> String {
             100.0 * r.test_error_mean,
             100.0 * r.test_error_std,
             r.train_seconds_mean,
-            r.train_seconds_std
+            r.train_seconds_std,
+            r.gflops,
+            100.0 * r.gflops / peak
         );
     }
     let _ = writeln!(
         out,
-        "  (mean ± sample standard deviation over {} rounds)",
-        results.first().map_or(0, |r| r.rounds.len())
+        "  (mean ± sample standard deviation over {} rounds; GFLOP/s: the training's multiply-adds x 2,\n   counted from the layer shapes, per second of training, each round on one core; % peak: of\n   that core's FMA peak, measured: {:.1} GFLOP/s on {}, {})",
+        results.first().map_or(0, |r| r.rounds.len()),
+        peak,
+        project.machine.cpu,
+        project.machine.vector_isa,
     );
     for r in results.iter().filter(|r| r.diverged_rounds > 0) {
         let _ = writeln!(

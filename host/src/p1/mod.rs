@@ -15,6 +15,7 @@ pub use registry::{Arch, Effect, EFFECTS};
 
 use crate::data::mnist::Mnist;
 use crate::data::pairs::generate_pair_sets;
+use crate::machine::Machine;
 use crate::parallel::map_rounds;
 use crate::progress::Progress;
 use crate::results::{ArchResult, ProjectResults, RoundOptions, RoundResult};
@@ -73,7 +74,7 @@ pub fn run(
     archs: &[Arch],
     (epochs, lr): (Option<usize>, Option<f32>),
     seeds: &[u64],
-    threads: usize,
+    (threads, machine): (usize, &Machine),
     options: RoundOptions,
     progress: &Progress,
 ) -> ProjectResults {
@@ -93,9 +94,13 @@ pub fn run(
                 arch.params(),
                 recipe.epochs,
                 arch.memory(),
+                arch.flops_per_round(recipe.epochs),
                 rounds,
             )
         })
         .collect();
-    ProjectResults { results }
+    ProjectResults {
+        machine: machine.clone(),
+        results,
+    }
 }

@@ -12,7 +12,7 @@ use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{Adam, AdamConfig, Module, Optimizer, Zeroable};
 use projects::p1::nets::{BestNet, ConvNet, MlpNet, SiameseNet, TwinNet};
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
-use projects::p1::{PairBatch, BATCH, BATCH_IMAGES};
+use projects::p1::{PairBatch, BATCH, BATCH_IMAGES, PAIRS};
 
 use crate::data::pairs::PairSet;
 
@@ -133,6 +133,8 @@ pub struct Entry {
     params: usize,
     recipe: Recipe,
     memory: ModelMemory,
+    /// Multiply-adds of one training step on a batch.
+    macs_per_batch: usize,
     train: TrainFn,
 }
 
@@ -147,6 +149,7 @@ impl Entry {
             params: <A::Net as Module>::PARAMS,
             recipe: A::RECIPE,
             memory: ModelMemory::of::<A::Net, A::Optimizer>(),
+            macs_per_batch: minidl::training_macs::<A::Net>(),
             train: train::<A::Net, A::Objective, A::Optimizer>,
         }
     }
@@ -208,6 +211,13 @@ impl Arch {
             epochs: epochs.unwrap_or(self.0.recipe.epochs),
             ..self.0.recipe
         }
+    }
+
+    /// Floating-point operations of the training of one round of `epochs` epochs (two per
+    /// multiply-add, counted from the layer shapes: forward, weight gradients, input
+    /// gradients of all but the first layer).
+    pub fn flops_per_round(self, epochs: usize) -> f64 {
+        2.0 * self.0.macs_per_batch as f64 * (PAIRS / BATCH) as f64 * epochs as f64
     }
 
     /// What the core needs to train this architecture at its batch size.

@@ -110,4 +110,28 @@ mod tests {
         assert_eq!(<TwinNet<3> as Module>::PARAMS, 2 * digit + head);
         assert_eq!(head, 20 * 60 + 60 + 60 * 2 + 2);
     }
+
+    #[test]
+    fn multiply_adds_match_the_hand_counts() {
+        // Per pair, forward: conv1 12x12x32 outputs of 18 taps, conv2 4x4x64 of 288,
+        // linear 256x200 and 200x2.
+        assert_eq!(
+            <ConvNet<1> as Module>::MACS,
+            82_944 + 294_912 + 51_200 + 400
+        );
+        // Training: weight gradients of all four, input gradients of all but conv1.
+        let backward = 82_944 + 2 * 294_912 + 2 * 51_200 + 2 * 400;
+        assert_eq!(minidl::training_macs::<ConvNet<1>>(), 429_456 + backward);
+        // 25 epochs of 1,000 pairs at 2 FLOP per multiply-add: 60.3 GFLOP (convnet) and
+        // 304.7 GFLOP (best) per round.
+        let round = |macs: usize| 2.0 * macs as f64 * 25.0 * 1000.0 / 1e9;
+        assert!((round(minidl::training_macs::<ConvNet<1>>()) - 60.27).abs() < 0.01);
+        let best = minidl::training_macs::<BestNet<1, 2>>();
+        assert!((round(best) - 304.74).abs() < 0.01, "{}", round(best));
+        // The batch multiplies everything.
+        assert_eq!(
+            minidl::training_macs::<SiameseNet<50, 100>>(),
+            50 * minidl::training_macs::<SiameseNet<1, 2>>()
+        );
+    }
 }

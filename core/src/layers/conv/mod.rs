@@ -92,6 +92,10 @@ impl<
     type Input = Images<B, H, W, CI>;
     type Output = Images<B, OH, OW, CO>;
     const PARAMS: usize = K * K * CI * CO + CO;
+    const MACS: usize = B * OH * OW * CO * CI * K * K;
+    /// The weight gradient and the input gradient, each as costly as the forward pass.
+    const BACKWARD_MACS: usize = 2 * Self::MACS;
+    const BACKWARD_MACS_FIRST: usize = Self::MACS;
 
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
         let () = Self::SHAPE_CHECK;
