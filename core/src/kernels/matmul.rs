@@ -1,16 +1,23 @@
 //! `C += A B` and `C += A^T B`, register-tiled and built on [`axpy`].
 
-use super::{axpy, mul_add};
+use super::{axpy, mul_add, target};
 
 /// Rows of `C` computed together by the matrix kernels.
 const MR: usize = 4;
+/// Columns of a register tile: `MR` rows of them fill the accumulators (64 with AVX-512,
+/// 16 with AVX2 or NEON, 4 on a Cortex-M4F).
+const NR: usize = target::channel_block(MR);
+/// Columns of the narrower tiles that take what is left after the `NR`-wide ones: one
+/// vector.
+const NARROW: usize = target::LANES;
 
 /// `C += A B` for `A` of `M x K` and `B` of `K x N`, all row-major.
 ///
 /// The loop is tiled as in every fast matrix product: `MR` rows by `NR` columns of `C` are
-/// held in registers (with `NR = 64` and AVX-512, 16 vector accumulators) while `k` runs;
-/// each step loads one `NR`-wide piece of a row of `B` and reuses it for `MR` rows. Columns
-/// left over after the 64-wide tiles are done in 16-wide tiles, then one by one.
+/// held in registers while `k` runs; each step loads one `NR`-wide piece of a row of `B`
+/// and reuses it for `MR` rows. Columns left over after the `NR`-wide tiles are done one
+/// vector wide, then one by one. Each element of `C` adds its `K` terms in order of `k`
+/// whatever the tile, so the result does not depend on the target.
 #[inline]
 pub fn matmul_acc<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
@@ -39,13 +46,13 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     let mut m0 = 0;
     while m0 + MR <= M {
         let mut n0 = 0;
-        while n0 + 64 <= N {
-            tile::<MR, 64, K, N>(c, a, b, m0, n0);
-            n0 += 64;
+        while n0 + NR <= N {
+            tile::<MR, NR, K, N>(c, a, b, m0, n0);
+            n0 += NR;
         }
-        while n0 + 16 <= N {
-            tile::<MR, 16, K, N>(c, a, b, m0, n0);
-            n0 += 16;
+        while n0 + NARROW <= N {
+            tile::<MR, NARROW, K, N>(c, a, b, m0, n0);
+            n0 += NARROW;
         }
         if n0 < N {
             for (m, row) in c.iter_mut().enumerate().skip(m0).take(MR) {

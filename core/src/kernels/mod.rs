@@ -6,6 +6,12 @@
 //! are independent, and on the register-tiled matrix product made of it. Lengths are
 //! compile-time constants, so the loops carry no bounds checks.
 //!
+//! How wide a register tile may be depends on the register file, so the tiles' sizes are
+//! derived at compile time from [`target`] (AVX-512: 32 registers of 16 lanes; AVX2: 16 of
+//! 8; NEON: 32 of 4; a Cortex-M4F: 32 single-precision registers, no SIMD). A tile's shape
+//! never changes the order in which an output's terms are added, only how many outputs are
+//! computed at once, so every target gives the same bits.
+//!
 //! Multiply-add goes through [`mul_add`]: with the crate's `std` feature it is the
 //! correctly rounded fused operation `f32::mul_add` (one instruction on CPUs with FMA, and
 //! the same bits everywhere else, computed in software); without it (`no_std` builds, e.g.
@@ -14,6 +20,7 @@
 
 mod axpy;
 mod matmul;
+pub mod target;
 
 pub use axpy::axpy;
 pub use matmul::{matmul_acc, matmul_at_acc};

@@ -3,7 +3,7 @@
 //! in registers over every pixel of the batch), with the per-pixel versions used at the
 //! borders.
 
-use super::{Conv2d, MR_CHANNELS, PIXELS};
+use super::{Conv2d, PIXELS};
 use crate::kernels::axpy;
 use crate::tensor::{Image, Images, Tensor};
 
@@ -29,6 +29,41 @@ impl<
     #[inline(always)]
     pub(super) fn block_is_interior(ox: usize) -> bool {
         ox + PIXELS <= OW && ox >= P && ox + PIXELS + K <= W + P + 1
+    }
+
+    /// `PIXELS` outputs at once, `CB` output channels at a time: each piece of a weight row
+    /// is loaded once and used `PIXELS` times, and the `PIXELS x CB` accumulators stay in
+    /// registers. Every output adds its terms in the same order (bias, then taps and input
+    /// channels in order) as the one-pixel path, whatever `CB`.
+    #[inline(always)]
+    pub(super) fn forward_block<const CB: usize>(
+        (weight, bias): (&[[[[f32; CO]; CI]; K]; K], &[f32; CO]),
+        image: &Image<H, W, CI>,
+        out_row: &mut [[f32; CO]; OW],
+        (oy, ox): (usize, usize),
+        rows: core::ops::Range<usize>,
+    ) {
+        for c0 in (0..CO).step_by(CB) {
+            let mut acc = [[0.0f32; CB]; PIXELS];
+            for a in acc.iter_mut() {
+                a.copy_from_slice(&bias[c0..c0 + CB]);
+            }
+            for ky in rows.clone() {
+                let row = &image[oy + ky - P];
+                for (kx, weights) in weight[ky].iter().enumerate() {
+                    let column = ox + kx - P;
+                    for (ci, w) in weights.iter().enumerate() {
+                        let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
+                        for (j, a) in acc.iter_mut().enumerate() {
+                            axpy(a, row[column + j][ci], w);
+                        }
+                    }
+                }
+            }
+            for (j, a) in acc.iter().enumerate() {
+                out_row[ox + j][c0..c0 + CB].copy_from_slice(a);
+            }
+        }
     }
 
     /// dL/d(input): every output gradient is spread back over the input pixels its kernel
@@ -124,10 +159,12 @@ impl<
 
     /// dL/d(weight) as a matrix product per kernel tap: for tap `(ky, kx)`,
     /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
-    /// `MR_CHANNELS` input channels by all `CO` output channels stay in registers while the
-    /// loop runs over every pixel of the batch, so each gradient row is loaded and stored
-    /// once per backward pass instead of once per pixel.
-    pub(super) fn weight_gradient_tiled(
+    /// `MR` input channels by `CB` output channels stay in registers while the loop runs
+    /// over every pixel of the batch, so each gradient row is loaded and stored once per
+    /// backward pass instead of once per pixel. Every element adds its pixels in the order
+    /// of the batch, as [`weight_gradient_by_pixel`](Self::weight_gradient_by_pixel) does,
+    /// so the two give the same bits.
+    pub(super) fn weight_gradient_tiled<const MR: usize, const CB: usize>(
         &mut self,
         input: &Images<B, H, W, CI>,
         grad_output: &Images<B, OH, OW, CO>,
@@ -136,22 +173,30 @@ impl<
             let rows = Self::outputs_for_tap(ky, OH, H);
             for kx in 0..K {
                 let columns = Self::outputs_for_tap(kx, OW, W);
-                for ci0 in (0..CI).step_by(MR_CHANNELS) {
-                    let mut acc = [[0.0f32; CO]; MR_CHANNELS];
-                    acc.copy_from_slice(&self.weight_grad[ky][kx][ci0..ci0 + MR_CHANNELS]);
-                    for (image, grad_image) in input.iter().zip(grad_output) {
-                        for oy in rows.clone() {
-                            let in_row = &image[oy + ky - P];
-                            for ox in columns.clone() {
-                                let x = &in_row[ox + kx - P][ci0..ci0 + MR_CHANNELS];
-                                let g = &grad_image[oy][ox];
-                                for (a, &xr) in acc.iter_mut().zip(x) {
-                                    axpy(a, xr, g);
+                for ci0 in (0..CI).step_by(MR) {
+                    for co0 in (0..CO).step_by(CB) {
+                        let mut acc = [[0.0f32; CB]; MR];
+                        for (a, wg) in acc.iter_mut().zip(&self.weight_grad[ky][kx][ci0..]) {
+                            a.copy_from_slice(&wg[co0..co0 + CB]);
+                        }
+                        for (image, grad_image) in input.iter().zip(grad_output) {
+                            for oy in rows.clone() {
+                                let in_row = &image[oy + ky - P];
+                                for ox in columns.clone() {
+                                    let x = &in_row[ox + kx - P][ci0..ci0 + MR];
+                                    let g: &[f32; CB] = grad_image[oy][ox][co0..co0 + CB]
+                                        .try_into()
+                                        .expect("block");
+                                    for (a, &xr) in acc.iter_mut().zip(x) {
+                                        axpy(a, xr, g);
+                                    }
                                 }
                             }
                         }
+                        for (a, wg) in acc.iter().zip(&mut self.weight_grad[ky][kx][ci0..]) {
+                            wg[co0..co0 + CB].copy_from_slice(a);
+                        }
                     }
-                    self.weight_grad[ky][kx][ci0..ci0 + MR_CHANNELS].copy_from_slice(&acc);
                 }
             }
         }

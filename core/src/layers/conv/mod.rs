@@ -17,6 +17,7 @@
 
 use crate::init::Init;
 use crate::kernels::axpy;
+use crate::kernels::target;
 use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
 use rand_core::Rng;
@@ -54,13 +55,24 @@ pub struct Conv2d<
     output: Images<B, OH, OW, CO>,
 }
 
-/// Output pixels of one row computed together by the blocked kernels: with 64 output
-/// channels, 4 pixels are 16 AVX-512 accumulators, all kept in registers.
+/// Output pixels of one row computed together by the blocked kernels. The same on every
+/// target: it decides which pixels take the blocked path of the input gradient, whose sums
+/// run in another order than the border path's, so changing it would change the bits. The
+/// register budget is met by blocking channels instead.
 const PIXELS: usize = 4;
 
+/// Channels per block of the 4-pixel tiles (output channels in the forward pass, input
+/// channels in the input gradient), from the register file: 64 with AVX-512 (16
+/// accumulators), 16 with AVX2 (8 of its 16 registers), 16 with NEON, 4 on a Cortex-M4F.
+const CHANNEL_BLOCK: usize = target::channel_block(PIXELS);
+
 /// Input channels whose weight gradients are accumulated together by the tiled
-/// weight-gradient kernel (with 64 output channels: 16 AVX-512 accumulators).
+/// weight-gradient kernel.
 const MR_CHANNELS: usize = 4;
+
+/// Output channels per block of the weight-gradient tile: `MR_CHANNELS` rows of them fill
+/// the accumulators.
+const GRAD_BLOCK: usize = target::channel_block(MR_CHANNELS);
 
 // SAFETY: only f32 arrays.
 unsafe impl<
@@ -105,21 +117,19 @@ impl<
                 let mut ox = 0;
                 while ox < OW {
                     if Self::block_is_interior(ox) {
-                        // PIXELS outputs at once: each weight row is loaded once and used
-                        // PIXELS times, and the accumulators stay in registers.
-                        let mut acc = [self.bias; PIXELS];
-                        for ky in rows.clone() {
-                            let row = &image[oy + ky - P];
-                            for (kx, weights) in self.weight[ky].iter().enumerate() {
-                                let column = ox + kx - P;
-                                for (ci, w) in weights.iter().enumerate() {
-                                    for (j, a) in acc.iter_mut().enumerate() {
-                                        axpy(a, row[column + j][ci], w);
-                                    }
-                                }
-                            }
+                        let at = (oy, ox);
+                        let parameters = (&self.weight, &self.bias);
+                        if CO.is_multiple_of(CHANNEL_BLOCK) {
+                            Self::forward_block::<CHANNEL_BLOCK>(
+                                parameters,
+                                image,
+                                out_row,
+                                at,
+                                rows.clone(),
+                            );
+                        } else {
+                            Self::forward_block::<CO>(parameters, image, out_row, at, rows.clone());
                         }
-                        out_row[ox..ox + PIXELS].copy_from_slice(&acc);
                         ox += PIXELS;
                     } else {
                         let mut acc = self.bias;
@@ -153,8 +163,15 @@ impl<
         for g in grad_output.iter().flatten().flatten() {
             axpy(&mut self.bias_grad, 1.0, g);
         }
-        if CI.is_multiple_of(MR_CHANNELS) && CO.is_multiple_of(16) && CO <= 64 {
-            self.weight_gradient_tiled(input, grad_output);
+        // The tile: MR_CHANNELS input channels by GRAD_BLOCK output channels, or, for a
+        // first layer of one or two channels, all of them by a block that fills the
+        // registers (conv1's is the longest reduction: every pixel of the batch).
+        if CI.is_multiple_of(MR_CHANNELS) && CO.is_multiple_of(GRAD_BLOCK) {
+            self.weight_gradient_tiled::<MR_CHANNELS, GRAD_BLOCK>(input, grad_output);
+        } else if CI == 1 && CO.is_multiple_of(target::channel_block(1)) {
+            self.weight_gradient_tiled::<1, { target::channel_block(1) }>(input, grad_output);
+        } else if CI == 2 && CO.is_multiple_of(target::channel_block(2)) {
+            self.weight_gradient_tiled::<2, { target::channel_block(2) }>(input, grad_output);
         } else {
             self.weight_gradient_by_pixel(input, grad_output);
         }

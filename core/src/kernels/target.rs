@@ -1,0 +1,61 @@
+//! The register file this build's kernels are tiled for, chosen at compile time from the
+//! target's features, and the tile sizes derived from it.
+//!
+//! | target | vector registers | f32 lanes |
+//! |---|---:|---:|
+//! | x86-64 with AVX-512 | 32 | 16 |
+//! | x86-64 with AVX (AVX2 + FMA) | 16 | 8 |
+//! | aarch64 (NEON) | 32 | 4 |
+//! | anything else, e.g. a Cortex-M4F (32 single-precision registers) | 32 | 1 |
+
+/// f32 lanes of one vector register.
+pub const LANES: usize = if cfg!(all(target_arch = "x86_64", target_feature = "avx512f")) {
+    16
+} else if cfg!(all(target_arch = "x86_64", target_feature = "avx")) {
+    8
+} else if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
+    4
+} else if cfg!(target_arch = "aarch64") {
+    4
+} else {
+    1
+};
+
+/// Vector registers (scalar f32 registers where there are no vectors).
+pub const REGISTERS: usize = if cfg!(all(target_arch = "x86_64", target_feature = "avx512f")) {
+    32
+} else if cfg!(target_arch = "x86_64") {
+    16
+} else {
+    32
+};
+
+/// Registers a tile of accumulators may occupy: three quarters of the file, the rest left
+/// for the operands it loads and broadcasts (measured: with every register an accumulator,
+/// LLVM spills them to the stack).
+pub const ACCUMULATORS: usize = REGISTERS * 3 / 4;
+
+/// The widest block of channels (a power of two, at most 64) whose `rows` rows of
+/// accumulators fit in [`ACCUMULATORS`] registers: e.g. for 4 pixels, 64 channels with
+/// AVX-512, 16 with AVX2 or NEON, 4 on a Cortex-M4F.
+pub const fn channel_block(rows: usize) -> usize {
+    let mut block: usize = 64;
+    while block > 1 && rows * block.div_ceil(LANES) > ACCUMULATORS {
+        block /= 2;
+    }
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_fit_the_register_file() {
+        let block = channel_block(4);
+        assert!(block.is_power_of_two() && block <= 64);
+        assert!(4 * block.div_ceil(LANES) <= ACCUMULATORS);
+        // And the next wider block would not have fitted (or 64 is reached).
+        assert!(block == 64 || 4 * (2 * block).div_ceil(LANES) > ACCUMULATORS);
+    }
+}
