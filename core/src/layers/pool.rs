@@ -71,19 +71,24 @@ impl<
         {
             for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
                 for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
-                    *out = image[oy * K][ox * K];
-                    win.fill(0);
-                    for dy in 0..K {
-                        for dx in 0..K {
-                            let candidate = &image[oy * K + dy][ox * K + dx];
-                            let position = (dy * K + dx) as u8;
-                            for ((o, w), &v) in out.iter_mut().zip(win.iter_mut()).zip(candidate) {
-                                if v > *o {
-                                    *o = v;
-                                    *w = position;
-                                }
-                            }
+                    let window = |p: usize| &image[oy * K + p / K][ox * K + p % K];
+                    // Branch-free, so that it vectorises: the maximum first (a value
+                    // replaces it only if greater), then the winner as the first position
+                    // equal to it, which is the position where the maximum last rose.
+                    *out = *window(0);
+                    for p in 1..K * K {
+                        for (o, &v) in out.iter_mut().zip(window(p)) {
+                            *o = if v > *o { v } else { *o };
                         }
+                    }
+                    let mut first = [0u32; C];
+                    for p in (0..K * K).rev() {
+                        for ((f, &o), &v) in first.iter_mut().zip(out.iter()).zip(window(p)) {
+                            *f = if v == o { p as u32 } else { *f };
+                        }
+                    }
+                    for (w, &f) in win.iter_mut().zip(&first) {
+                        *w = f as u8;
                     }
                 }
             }

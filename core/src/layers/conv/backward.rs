@@ -3,7 +3,7 @@
 //! in registers over every pixel of the batch), with the per-pixel versions used at the
 //! borders.
 
-use super::{Conv2d, PIXELS};
+use super::{Conv2d, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::axpy;
 use crate::tensor::{Image, Images, Tensor};
 
@@ -95,24 +95,54 @@ impl<
                         // the transposed kernel is loaded once for the PIXELS of them.
                         let g: &[[f32; CO]; PIXELS] =
                             grad_row[ox..ox + PIXELS].try_into().expect("block");
-                        for ky in Self::taps(oy, H) {
-                            let gi_row = &mut gi_image[oy + ky - P];
-                            for (kx, kernel) in self.weight_t[ky].iter().enumerate() {
-                                let first = ox + kx - P;
-                                let mut acc = [[0.0f32; CI]; PIXELS];
-                                acc.copy_from_slice(&gi_row[first..first + PIXELS]);
-                                for (co, wt) in kernel.iter().enumerate() {
-                                    for (a, gj) in acc.iter_mut().zip(g) {
-                                        axpy(a, gj[co], wt);
-                                    }
-                                }
-                                gi_row[first..first + PIXELS].copy_from_slice(&acc);
-                            }
+                        if CI.is_multiple_of(CHANNEL_BLOCK) {
+                            Self::input_gradient_block::<CHANNEL_BLOCK>(
+                                &self.weight_t,
+                                g,
+                                gi_image,
+                                (oy, ox),
+                            );
+                        } else {
+                            Self::input_gradient_block::<CI>(&self.weight_t, g, gi_image, (oy, ox));
                         }
                         ox += PIXELS;
                     } else {
                         self.input_gradient_pixel(&grad_row[ox], oy, ox, gi_image);
                         ox += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input-gradient contribution of the `PIXELS` output pixels from `(oy, ox)`: for
+    /// each kernel tap, `PIXELS` input pixels by `CB` input channels in registers, each row
+    /// of the transposed kernel loaded once for the `PIXELS` of them. Every input element
+    /// adds its terms tap by tap, output channel by output channel, whatever `CB`.
+    #[inline(always)]
+    fn input_gradient_block<const CB: usize>(
+        weight_t: &[[[[f32; CI]; CO]; K]; K],
+        g: &[[f32; CO]; PIXELS],
+        gi_image: &mut Image<H, W, CI>,
+        (oy, ox): (usize, usize),
+    ) {
+        for ky in Self::taps(oy, H) {
+            let gi_row = &mut gi_image[oy + ky - P];
+            for (kx, kernel) in weight_t[ky].iter().enumerate() {
+                let first = ox + kx - P;
+                for c0 in (0..CI).step_by(CB) {
+                    let mut acc = [[0.0f32; CB]; PIXELS];
+                    for (a, gi) in acc.iter_mut().zip(&gi_row[first..first + PIXELS]) {
+                        a.copy_from_slice(&gi[c0..c0 + CB]);
+                    }
+                    for (co, wt) in kernel.iter().enumerate() {
+                        let wt: &[f32; CB] = wt[c0..c0 + CB].try_into().expect("block");
+                        for (a, gj) in acc.iter_mut().zip(g) {
+                            axpy(a, gj[co], wt);
+                        }
+                    }
+                    for (a, gi) in acc.iter().zip(&mut gi_row[first..first + PIXELS]) {
+                        gi[c0..c0 + CB].copy_from_slice(a);
                     }
                 }
             }
