@@ -108,13 +108,19 @@ impl<
     ) {
         let Some(grad_input) = grad_input else { return };
         // Rows and columns beyond OH*K, OW*K (when H or W is odd) get no gradient.
-        grad_input.flat_mut().fill(0.0);
+        if OH * K != H || OW * K != W {
+            grad_input.flat_mut().fill(0.0);
+        }
+        // Every input element of a window, densely (so that it vectorises): the output's
+        // gradient where it won, 0 elsewhere.
         for ((gi, g_image), win_image) in grad_input.iter_mut().zip(grad_output).zip(&self.winner) {
             for (oy, (g_row, win_row)) in g_image.iter().zip(win_image).enumerate() {
                 for (ox, (g, win)) in g_row.iter().zip(win_row).enumerate() {
-                    for (c, (&gc, &w)) in g.iter().zip(win).enumerate() {
-                        let (dy, dx) = (w as usize / K, w as usize % K);
-                        gi[oy * K + dy][ox * K + dx][c] = gc;
+                    for p in 0..K * K {
+                        let target = &mut gi[oy * K + p / K][ox * K + p % K];
+                        for ((t, &gc), &w) in target.iter_mut().zip(g).zip(win) {
+                            *t = if u32::from(w) == p as u32 { gc } else { 0.0 };
+                        }
                     }
                 }
             }
