@@ -1,6 +1,6 @@
 //! `C += A B` and `C += A^T B`, register-tiled and built on [`axpy`].
 
-use super::{axpy, mul_add, target};
+use super::{axpy, target};
 
 /// Rows of `C` computed together by the matrix kernels: 6 with 16 vector registers (AVX2:
 /// 6 x 2 = 12 accumulators; measured on a Zen 3 core, linear 256->200 at batch 50 ran at
@@ -48,31 +48,41 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
 ) {
     let mut m0 = 0;
     while m0 + MR <= M {
-        let mut n0 = 0;
-        while n0 + NR <= N {
-            tile::<MR, NR, K, N>(c, a, b, m0, n0);
-            n0 += NR;
-        }
-        while n0 + NARROW <= N {
-            tile::<MR, NARROW, K, N>(c, a, b, m0, n0);
-            n0 += NARROW;
-        }
-        if n0 < N {
-            for (m, row) in c.iter_mut().enumerate().skip(m0).take(MR) {
-                for (k, brow) in b.iter().enumerate() {
-                    let am = a(m, k);
-                    for (cn, &bn) in row[n0..].iter_mut().zip(&brow[n0..]) {
-                        *cn = mul_add(am, bn, *cn);
-                    }
-                }
-            }
-        }
+        row_block::<MR, M, K, N>(c, a, b, m0);
         m0 += MR;
     }
-    for (m, row) in c.iter_mut().enumerate().skip(m0) {
-        for (k, brow) in b.iter().enumerate() {
-            axpy(row, a(m, k), brow);
-        }
+    // The rows left over, as one shorter block (a constant per shape).
+    match M - m0 {
+        0 => {}
+        1 => row_block::<1, M, K, N>(c, a, b, m0),
+        2 => row_block::<2, M, K, N>(c, a, b, m0),
+        3 => row_block::<3, M, K, N>(c, a, b, m0),
+        4 => row_block::<4, M, K, N>(c, a, b, m0),
+        _ => row_block::<5, M, K, N>(c, a, b, m0),
+    }
+}
+
+/// Rows `m0..m0 + R` of `C`, in tiles across the columns: `NR` wide, then one vector
+/// wide, then one column wide (the `R` rows' chains still independent of each other).
+#[inline(always)]
+fn row_block<const R: usize, const M: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]; M],
+    a: impl Fn(usize, usize) -> f32 + Copy,
+    b: &[[f32; N]; K],
+    m0: usize,
+) {
+    let mut n0 = 0;
+    while n0 + NR <= N {
+        tile::<R, NR, K, N>(c, a, b, m0, n0);
+        n0 += NR;
+    }
+    while n0 + NARROW <= N {
+        tile::<R, NARROW, K, N>(c, a, b, m0, n0);
+        n0 += NARROW;
+    }
+    while n0 < N {
+        tile::<R, 1, K, N>(c, a, b, m0, n0);
+        n0 += 1;
     }
 }
 
@@ -109,6 +119,7 @@ mod tests {
     fn matmul_matches_the_definition_on_every_tile_path() {
         check_matmul::<6, 5, 83>(); // 64 + 16 + 3 columns, 4 + 2 rows: every wide path
         check_matmul::<13, 7, 91>(); // 5 x 16 + 8 + 3 (or 64 + 16 + 8 + 3) columns, 6 + 6 + 1 rows
+        check_matmul::<11, 4, 25>(); // 16 + 8 + 1 columns; 6 + 5 (or 4 + 4 + 3) rows
         check_matmul::<7, 3, 25>(); // a narrow matrix: 16 + 9 columns, 4 + 3 rows
     }
 
