@@ -13,9 +13,10 @@ pub const LANES: usize = if cfg!(all(target_arch = "x86_64", target_feature = "a
     16
 } else if cfg!(all(target_arch = "x86_64", target_feature = "avx")) {
     8
-} else if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
-    4
-} else if cfg!(target_arch = "aarch64") {
+} else if cfg!(any(
+    all(target_arch = "x86_64", target_feature = "sse2"),
+    target_arch = "aarch64"
+)) {
     4
 } else {
     1

@@ -3,7 +3,7 @@
 //! in registers over every pixel of the batch), with the per-pixel versions used at the
 //! borders.
 
-use super::{Conv2d, CHANNEL_BLOCK, PIXELS};
+use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::axpy;
 use crate::tensor::{Image, Images, Tensor};
 
@@ -37,7 +37,7 @@ impl<
     /// channels in order) as the one-pixel path, whatever `CB`.
     #[inline(always)]
     pub(super) fn forward_block<const CB: usize>(
-        (weight, bias): (&[[[[f32; CO]; CI]; K]; K], &[f32; CO]),
+        (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
         image: &Image<H, W, CI>,
         out_row: &mut [[f32; CO]; OW],
         (oy, ox): (usize, usize),
@@ -121,7 +121,7 @@ impl<
     /// adds its terms tap by tap, output channel by output channel, whatever `CB`.
     #[inline(always)]
     fn input_gradient_block<const CB: usize>(
-        weight_t: &[[[[f32; CI]; CO]; K]; K],
+        weight_t: &Kernel<CO, CI, K>,
         g: &[[f32; CO]; PIXELS],
         gi_image: &mut Image<H, W, CI>,
         (oy, ox): (usize, usize),

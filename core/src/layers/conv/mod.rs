@@ -58,6 +58,9 @@ pub struct Conv2d<
     output: Images<B, OH, OW, CO>,
 }
 
+/// A convolution kernel, `[ky][kx][in][out]` (`[ky][kx][co][ci]` when transposed).
+type Kernel<const IN: usize, const OUT: usize, const K: usize> = [[[[f32; OUT]; IN]; K]; K];
+
 /// Output pixels of one row computed together by the blocked kernels. The same on every
 /// target: it decides which pixels take the blocked path of the input gradient, whose sums
 /// run in another order than the border path's, so changing it would change the bits. The
