@@ -59,9 +59,11 @@ macro_rules! activation {
 }
 
 activation!(
-    /// `max(x, 0)`. The derivative at exactly 0 is taken as 0, as in PyTorch.
+    /// `max(x, 0)`, and NaN for NaN (so that a diverging network shows it in its loss;
+    /// `f32::max` would turn NaN into 0). The derivative at exactly 0 is taken as 0, as in
+    /// PyTorch.
     Relu,
-    forward: |x| x.max(0.0),
+    forward: |x| if x > 0.0 || x.is_nan() { x } else { 0.0 },
     derivative: |x, _y| if x > 0.0 { 1.0 } else { 0.0 }
 );
 
@@ -83,6 +85,13 @@ activation!(
 mod tests {
     use super::*;
     use crate::gradcheck::{assert_gradients, rng};
+
+    #[test]
+    fn nan_goes_through_relu() {
+        let y = *Relu::<[f32; 3]>::new().forward(&[f32::NAN, -1.0, 2.0]);
+        assert!(y[0].is_nan(), "NaN in, NaN out");
+        assert_eq!(&y[1..], &[0.0, 2.0]);
+    }
 
     #[test]
     fn known_values() {

@@ -16,6 +16,9 @@ use rand_xoshiro::Xoshiro128PlusPlus;
 /// architecture is written down, and a zeroed network already has it.
 pub struct Dropout<T: Tensor, const PERCENT: usize> {
     frozen: bool,
+    /// Whether `init` seeded the generator: a zeroed generator yields only zeros, which
+    /// would drop every unit.
+    seeded: bool,
     mode: Mode,
     rng: Xoshiro128PlusPlus,
     /// Per element: 0 (dropped) or `1/(1-p)` (kept) in training mode.
@@ -63,6 +66,11 @@ impl<T: Tensor, const PERCENT: usize> Module for Dropout<T, PERCENT> {
         if !self.active() {
             return input;
         }
+        assert!(
+            self.seeded,
+            "Dropout used in training mode before Module::init seeded its generator \
+             (a zeroed one would drop every unit)"
+        );
         if !self.frozen {
             let keep = 1.0 / (1.0 - Self::rate());
             for m in self.mask.flat_mut() {
@@ -102,6 +110,7 @@ impl<T: Tensor, const PERCENT: usize> Module for Dropout<T, PERCENT> {
 
     fn init<R: Rng + ?Sized>(&mut self, _scheme: Init, rng: &mut R) {
         self.rng = Xoshiro128PlusPlus::seed_from_u64(rng.next_u64());
+        self.seeded = true;
     }
 
     fn set_mode(&mut self, mode: Mode) {
@@ -124,6 +133,21 @@ mod tests {
         let mean: f32 = y.iter().sum::<f32>() / 10_000.0;
         assert!((mean - 1.0).abs() < 0.03);
         assert!(y.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.7).abs() < 1e-6));
+    }
+
+    #[test]
+    #[should_panic(expected = "before Module::init")]
+    fn an_unseeded_dropout_refuses_to_train() {
+        // Zeroed but never initialised: its generator would drop every unit.
+        let mut d = Dropout::<[f32; 8], 50>::zeroed();
+        d.forward(&[1.0; 8]);
+    }
+
+    #[test]
+    fn an_unseeded_dropout_is_the_identity_in_evaluation() {
+        let mut d = Dropout::<[f32; 8], 50>::zeroed();
+        d.set_mode(Mode::Eval);
+        assert_eq!(d.forward(&[3.0; 8]), &[3.0; 8]);
     }
 
     #[test]

@@ -78,7 +78,8 @@ impl<
                     *out = *window(0);
                     for p in 1..K * K {
                         for (o, &v) in out.iter_mut().zip(window(p)) {
-                            *o = if v > *o { v } else { *o };
+                            // A NaN wins, so that divergence reaches the loss.
+                            *o = if v > *o || v.is_nan() { v } else { *o };
                         }
                     }
                     let mut first = [0u32; C];
@@ -158,6 +159,19 @@ mod tests {
             0., 1., 0., 0., 0., 0., 2., 0., 0., 0., 4., 0., 3., 0., 0., 0.,
         ];
         assert_eq!(flat, expected);
+    }
+
+    #[test]
+    fn a_nan_in_a_window_reaches_the_output() {
+        // One 2x2 window per position of the NaN, and one without.
+        for at in 0..4 {
+            let mut x = [[[[1.0f32]; 2]; 2]; 2];
+            x[0][at / 2][at % 2] = [f32::NAN];
+            let mut pool = MaxPool2d::<2, 2, 2, 1, 2, 1, 1>::zeroed();
+            let y = pool.forward(&x);
+            assert!(y[0][0][0][0].is_nan(), "NaN at window position {at}");
+            assert_eq!(y[1][0][0][0], 1.0);
+        }
     }
 
     #[test]

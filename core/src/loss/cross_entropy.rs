@@ -40,12 +40,20 @@ impl<const B: usize, const N: usize> CrossEntropyLoss<B, N> {
         for ((z, &label), g) in logits.iter().zip(labels).zip(&mut self.grad) {
             assert!(label < N, "class label {label} is not below {N}");
             let shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            let mut sum = 0.0;
-            for (gk, &zk) in g.iter_mut().zip(z) {
+            let top = z.iter().position(|&v| v == shift).unwrap_or(0);
+            let (mut sum, mut others) = (0.0, 0.0);
+            for (k, (gk, &zk)) in g.iter_mut().zip(z).enumerate() {
                 *gk = libm::expf(zk - shift);
                 sum += *gk;
+                if k != top {
+                    others += *gk;
+                }
             }
-            total += shift + libm::logf(sum) - z[label];
+            // log(sum) - (z[label] - shift) with log(sum) = log1p(others): no large terms
+            // that cancel, so the value keeps its precision when the logits are large
+            // (e.g. ln(1 + e^-20) for logits 120 and 100, which `shift + ln(sum) - z`
+            // rounds to 0).
+            total += libm::log1pf(others) - (z[label] - shift);
             let scale = weight / (sum * B as f32);
             g.iter_mut().for_each(|gk| *gk *= scale);
             g[label] -= weight / B as f32;
@@ -92,6 +100,24 @@ mod tests {
         assert_loss_gradient(&x, &grad, |p| {
             CrossEntropyLoss::new().forward_scaled(p, &labels, 0.7)
         });
+    }
+
+    #[test]
+    fn the_value_keeps_its_precision_for_large_logits() {
+        // (logits, label, exact loss = ln(1 + e^-d) + (shift - z[label]))
+        let cases: [([f32; 2], usize, f64); 4] = [
+            ([100.5, 100.0], 0, (1.0 + (-0.5f64).exp()).ln()),
+            ([120.0, 100.0], 0, (1.0 + (-20.0f64).exp()).ln()),
+            ([1000.0, 999.0], 1, 1.0 + (1.0 + (-1.0f64).exp()).ln()),
+            ([-300.0, -300.25], 0, (1.0 + (-0.25f64).exp()).ln()),
+        ];
+        for (logits, label, exact) in cases {
+            let value = CrossEntropyLoss::<1, 2>::new().forward(&[logits], &[label]) as f64;
+            assert!(
+                (value - exact).abs() <= 1e-6 * exact,
+                "{logits:?} label {label}: {value} vs {exact}"
+            );
+        }
     }
 
     #[test]
