@@ -44,6 +44,11 @@ impl Progress {
             Progress::Lines => {
                 let outcome = match round.diverged_at {
                     Some(epoch) => format!("diverged at epoch {epoch}"),
+                    None if round.unfit() => format!(
+                        "test error {:.2}%, DID NOT FIT its training set (train error {:.2}%)",
+                        100.0 * round.test_error,
+                        100.0 * round.train_error
+                    ),
                     None => format!("test error {:.2}%", 100.0 * round.test_error),
                 };
                 crate::cli::say(format!(

@@ -58,6 +58,18 @@ pub struct RoundResult {
     pub model: Option<Vec<u8>>,
 }
 
+/// A round whose training error ends above this did not fit its training set: it is
+/// flagged (printed, counted in `unfit_rounds`, marked in the report) but, being a real
+/// outcome of the recipe, it stays in the statistics.
+pub const UNFIT_TRAIN_ERROR: f64 = 0.02;
+
+impl RoundResult {
+    /// Whether training ended above [`UNFIT_TRAIN_ERROR`] on the training set.
+    pub fn unfit(&self) -> bool {
+        self.diverged_at.is_none() && self.train_error > UNFIT_TRAIN_ERROR
+    }
+}
+
 /// The epoch (from 1) of the first non-finite loss in `losses`, if any.
 pub fn diverged_at(losses: &[f32]) -> Option<usize> {
     losses.iter().position(|l| !l.is_finite()).map(|e| e + 1)
@@ -87,6 +99,9 @@ pub struct ArchResult {
     /// Rounds whose training diverged (their loss became NaN or infinite); the statistics
     /// above are over the other rounds.
     pub diverged_rounds: usize,
+    /// Rounds that ended above [`UNFIT_TRAIN_ERROR`] training error (included in the
+    /// statistics).
+    pub unfit_rounds: usize,
     /// Floating-point operations of one round's training (two per multiply-add, counted
     /// from the layer shapes).
     pub flops_per_round: f64,
@@ -135,6 +150,7 @@ impl ArchResult {
             train_seconds_mean: mean(&secs),
             train_seconds_std: sample_std(&secs),
             diverged_rounds: rounds.iter().filter(|r| r.diverged_at.is_some()).count(),
+            unfit_rounds: rounds.iter().filter(|r| r.unfit()).count(),
             memory,
             rounds,
         }
@@ -149,4 +165,36 @@ pub struct ProjectResults {
     pub machine: crate::machine::Machine,
     /// One entry per architecture, in the order they were run.
     pub results: Vec<ArchResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfit_rounds_are_counted_and_stay_in_the_statistics() {
+        let round = |seed, train_error, diverged_at| RoundResult {
+            seed,
+            train_error,
+            test_error: 0.1 * seed as f64,
+            train_seconds: 1.0,
+            diverged_at,
+            ..Default::default()
+        };
+        let memory = crate::memory::ModelMemory::of::<minidl::Linear<1, 1, 1>, ()>();
+        let rounds = vec![
+            round(1, 0.0, None),
+            round(2, 0.03, None),              // did not fit
+            round(3, UNFIT_TRAIN_ERROR, None), // at the threshold: fits
+            round(4, f64::NAN, Some(2)),       // diverged: not "unfit"
+        ];
+        let result = ArchResult::new("x", 1, 1, memory, 1.0, rounds);
+        assert_eq!((result.unfit_rounds, result.diverged_rounds), (1, 1));
+        assert!(
+            (result.test_error_mean - 0.2).abs() < 1e-12,
+            "seeds 1-3 averaged"
+        );
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(json["unfit_rounds"], 1);
+    }
 }

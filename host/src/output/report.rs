@@ -1,6 +1,8 @@
 //! `REPORT.md`: a short report in the spirit of the handout's, generated from the results.
 
+use crate::p1::{Effect, EFFECTS};
 use crate::results::{ArchResult, ProjectResults};
+use crate::stats::{mean, sample_std};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -12,47 +14,83 @@ fn percent(x: f64) -> String {
     }
 }
 
+/// `mean ± std`, or the mean alone when fewer than two rounds give a spread.
+fn mean_std(mean: f64, std: f64, rounds: usize) -> String {
+    if rounds > 1 {
+        format!("{} ± {}", percent(mean), percent(std))
+    } else {
+        percent(mean)
+    }
+}
+
 fn table(results: &[ArchResult]) -> String {
     let mut out = String::from(
-        "| architecture | parameters | train error (%) | test error (%) | train s/round | diverged |\n|---|---:|---:|---:|---:|---:|\n",
+        "| architecture | parameters | train error (%) | test error (%) | train s/round | diverged | did not fit |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in results {
+        let n = r.rounds.len() - r.diverged_rounds;
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} ± {} | {} ± {} | {:.3} | {} |",
+            "| `{}` | {} | {} | {} | {:.3} | {} | {} |",
             r.arch,
             r.params,
-            percent(r.train_error_mean),
-            percent(r.train_error_std),
-            percent(r.test_error_mean),
-            percent(r.test_error_std),
+            mean_std(r.train_error_mean, r.train_error_std, n),
+            mean_std(r.test_error_mean, r.test_error_std, n),
             r.train_seconds_mean,
-            r.diverged_rounds
+            r.diverged_rounds,
+            if r.unfit_rounds > 0 {
+                format!("**{}**", r.unfit_rounds)
+            } else {
+                "0".to_string()
+            }
         );
     }
     out
 }
 
-/// "`a` -> `b`: the test error falls by d ± s points", with `s` the standard error of the
-/// difference of the two means, `sqrt(s_a^2 / n_a + s_b^2 / n_b)`.
-fn effect(results: &[ArchResult], from: &str, to: &str, what: &str) -> Option<String> {
-    let a = results.iter().find(|r| r.arch == from)?;
-    let b = results.iter().find(|r| r.arch == to)?;
-    let n = |r: &ArchResult| (r.rounds.len() - r.diverged_rounds).max(1) as f64;
-    let difference = 100.0 * (a.test_error_mean - b.test_error_mean);
-    let error = 100.0 * (a.test_error_std.powi(2) / n(a) + b.test_error_std.powi(2) / n(b)).sqrt();
+/// The effect of going from `effect.from` to `effect.to` on the test error, as a paired
+/// comparison: every architecture of a round trains on the same pairs (same seed), so the
+/// per-seed differences `d = error(from) - error(to)` are what varies; the effect is their
+/// mean ± `sd(d) / sqrt(n)` over the seeds where neither diverged (no ± for one seed).
+pub fn effect(results: &[ArchResult], effect: &Effect) -> Option<String> {
+    let find = |arch: crate::p1::Arch| results.iter().find(|r| r.arch == arch.name());
+    let (a, b) = (find(effect.from)?, find(effect.to)?);
+    let differences: Vec<f64> = a
+        .rounds
+        .iter()
+        .filter(|r| r.diverged_at.is_none())
+        .filter_map(|ra| {
+            let rb = b.rounds.iter().find(|rb| rb.seed == ra.seed)?;
+            rb.diverged_at
+                .is_none()
+                .then(|| 100.0 * (ra.test_error - rb.test_error))
+        })
+        .collect();
+    if differences.is_empty() {
+        return None;
+    }
+    let n = differences.len();
+    let difference = mean(&differences);
+    let spread = if n > 1 {
+        format!(" ± {:.2}", sample_std(&differences) / (n as f64).sqrt())
+    } else {
+        String::new()
+    };
     let verb = if difference >= 0.0 {
         "lowers"
     } else {
         "raises"
     };
     Some(format!(
-        "- **{what}** (`{from}` → `{to}`) {verb} the test error by {:.2} ± {:.2} points ({} → {} %).",
+        "- **{}** (`{}` → `{}`) {verb} the test error by {:.2}{spread} points ({} → {} %; {n} paired rounds).",
+        effect.what,
+        effect.from.name(),
+        effect.to.name(),
         difference.abs(),
-        error,
         percent(a.test_error_mean),
         percent(b.test_error_mean)
     ))
+    .map(|line| if n == 1 { line.replace("rounds).", "round).") } else { line })
 }
 
 /// The report, with the plots `plots` (names without extension) embedded as PNG.
@@ -81,27 +119,12 @@ pub fn markdown(report: &BTreeMap<&str, ProjectResults>, plots: &[String]) -> St
         );
         out.push_str(&table(results));
         out.push('\n');
-        let effects: Vec<String> = [
-            ("convnet", "siamese", "Weight sharing"),
-            ("siamese", "siamese-aux", "The auxiliary digit loss"),
-            (
-                "aux",
-                "siamese-aux",
-                "Weight sharing, with the auxiliary loss",
-            ),
-            ("siamese", "aux", "The auxiliary loss, without sharing"),
-            (
-                "siamese-aux",
-                "best",
-                "Batch norm, augmentation and comparing digit distributions",
-            ),
-        ]
-        .iter()
-        .filter_map(|(a, b, what)| effect(results, a, b, what))
-        .collect();
+        let effects: Vec<String> = EFFECTS.iter().filter_map(|e| effect(results, e)).collect();
         if !effects.is_empty() {
             out.push_str(
-                "Measured effects (difference of mean test errors ± its standard error):\n\n",
+                "Measured effects on the test error. Every architecture of a round sees the same pairs, so the \
+                 comparisons are paired: the mean over seeds of the per-seed difference ± its standard error \
+                 (sd / √n).\n\n",
             );
             for e in effects {
                 out.push_str(&e);
@@ -130,4 +153,69 @@ pub fn markdown(report: &BTreeMap<&str, ProjectResults>, plots: &[String]) -> St
         out.push_str(&plot("p2_disk").unwrap_or_default());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::ModelMemory;
+    use crate::p1::Arch;
+    use crate::results::RoundResult;
+
+    fn arch(name: &str, test_errors: &[f64]) -> ArchResult {
+        let rounds = test_errors
+            .iter()
+            .enumerate()
+            .map(|(seed, &e)| RoundResult {
+                seed: seed as u64,
+                test_error: e,
+                train_seconds: 1.0,
+                ..Default::default()
+            })
+            .collect();
+        let memory = ModelMemory::of::<minidl::Linear<1, 1, 1>, ()>();
+        ArchResult::new(name, 1, 1, memory, 1.0, rounds)
+    }
+
+    #[test]
+    fn effects_are_paired_by_seed() {
+        // Rounds differ a lot, but every seed gains exactly 10 points: the paired standard
+        // error is 0 (the unpaired one would be about 2.9).
+        let results = [
+            arch("convnet", &[0.20, 0.30, 0.25, 0.40]),
+            arch("siamese", &[0.10, 0.20, 0.15, 0.30]),
+        ];
+        let line = effect(&results, &EFFECTS[0]).unwrap();
+        assert!(
+            line.contains("lowers the test error by 10.00 ± 0.00 points"),
+            "{line}"
+        );
+        assert!(line.contains("4 paired rounds"), "{line}");
+        assert_eq!(EFFECTS[0].from, Arch::CONVNET);
+    }
+
+    #[test]
+    fn one_round_gives_no_spread() {
+        let results = [arch("convnet", &[0.2]), arch("siamese", &[0.1])];
+        let line = effect(&results, &EFFECTS[0]).unwrap();
+        assert!(
+            !line.contains('±') && line.contains("1 paired round)"),
+            "{line}"
+        );
+        let project = ProjectResults {
+            machine: crate::machine::Machine {
+                cpu: "test".into(),
+                vector_isa: "scalar",
+                fma_peak_gflops: 1.0,
+            },
+            results: results.to_vec(),
+        };
+        let table = crate::output::tables::summary_table(&project);
+        let rows: Vec<&str> = table.lines().filter(|l| l.contains("convnet")).collect();
+        assert!(
+            !rows.is_empty() && rows.iter().all(|l| !l.contains('±')),
+            "{table}"
+        );
+        assert!(!markdown(&BTreeMap::from([("p1", project)]), &[]).contains("20.00 ±"));
+    }
 }

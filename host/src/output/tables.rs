@@ -156,29 +156,54 @@ pub fn summary_table(project: &ProjectResults) -> String {
             );
             continue;
         }
+        // A standard deviation needs two rounds: with one, the values stand alone.
+        let spread = |x: f64, digits: usize, width: usize| {
+            if r.rounds.len() - r.diverged_rounds > 1 {
+                format!("± {x:<width$.digits$}")
+            } else {
+                " ".repeat(width + 2)
+            }
+        };
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>8}  {:>7.2} ± {:<7.2}  {:>7.2} ± {:<7.2}  {:>6.3} ± {:<6.3}  {:>8.1}  {:>6.0}",
+            "  {:<width$}  {:>8}  {:>7.2} {}  {:>7.2} {}  {:>6.3} {}  {:>8.1}  {:>6.0}",
             r.arch,
             r.params,
             100.0 * r.train_error_mean,
-            100.0 * r.train_error_std,
+            spread(100.0 * r.train_error_std, 2, 7),
             100.0 * r.test_error_mean,
-            100.0 * r.test_error_std,
+            spread(100.0 * r.test_error_std, 2, 7),
             r.train_seconds_mean,
-            r.train_seconds_std,
+            spread(r.train_seconds_std, 3, 6),
             r.gflops,
             100.0 * r.gflops / peak
         );
     }
     let _ = writeln!(
         out,
-        "  (mean ± sample standard deviation over {} rounds; GFLOP/s: the training's multiply-adds x 2,\n   counted from the layer shapes, per second of training, each round on one core; % peak: of\n   that core's FMA peak, measured: {:.1} GFLOP/s on {}, {})",
+        "  (mean ± sample standard deviation over {} round(s); GFLOP/s: the training's multiply-adds x 2,\n   counted from the layer shapes, per second of training, each round on one core; % peak: of\n   that core's FMA peak, measured: {:.1} GFLOP/s on {}, {})",
         results.first().map_or(0, |r| r.rounds.len()),
         peak,
         project.machine.cpu,
         project.machine.vector_isa,
     );
+    for r in results.iter().filter(|r| r.unfit_rounds > 0) {
+        let seeds: Vec<String> = r
+            .rounds
+            .iter()
+            .filter(|round| round.unfit())
+            .map(|round| round.seed.to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}: {} of {} rounds did not fit their training set (train error above {}%; seeds {}); they stay in the statistics",
+            r.arch,
+            r.unfit_rounds,
+            r.rounds.len(),
+            100.0 * crate::results::UNFIT_TRAIN_ERROR,
+            seeds.join(", ")
+        );
+    }
     for r in results.iter().filter(|r| r.diverged_rounds > 0) {
         let _ = writeln!(
             out,
