@@ -63,7 +63,7 @@ pub fn effect(results: &[ArchResult], effect: &Effect) -> Option<String> {
             let rb = b.rounds.iter().find(|rb| rb.seed == ra.seed)?;
             rb.diverged_at
                 .is_none()
-                .then(|| 100.0 * (ra.test_error - rb.test_error))
+                .then_some(100.0 * (ra.test_error - rb.test_error))
         })
         .collect();
     if differences.is_empty() {
