@@ -306,52 +306,81 @@ fn bad_data_is_a_one_line_error_naming_the_file() {
 
 #[test]
 fn p1_results_do_not_depend_on_the_thread_count() {
-    let numbers = |threads: &str| {
-        let path = temp_dir(&format!("threads-{threads}")).join("p1.json");
-        let args = [
-            "p1",
-            "--arch",
-            "siamese-aux,best",
-            "--rounds",
-            "3",
-            "--epochs",
-            "1",
-            "--threads",
-            threads,
-        ];
-        let args: Vec<&str> = args
-            .into_iter()
-            .chain(["--json", path.to_str().unwrap()])
-            .collect();
-        assert_eq!(run(&args), ExitCode::SUCCESS);
-        let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let mut numbers = Vec::new();
-        for arch in json["p1"]["results"].as_array().unwrap() {
-            for round in arch["rounds"].as_array().unwrap() {
-                numbers.push((
-                    round["seed"].as_u64(),
-                    round["train_error"].as_f64(),
-                    round["test_error"].as_f64(),
+    // Bits, not rounded error rates: every round's loss after every epoch and its trained
+    // parameters (the model file), with one worker thread and with two.
+    let data = repo_data();
+    let machine = host::machine::Machine {
+        cpu: "test".into(),
+        vector_isa: "test",
+        fma_peak_gflops: 1.0,
+    };
+    let options = RoundOptions {
+        save: true,
+        ..RoundOptions::default()
+    };
+    let fingerprints = |threads: usize| {
+        let results = p1::run(
+            &data,
+            &[Arch::SIAMESE_AUX, Arch::BEST],
+            (Some(1), None),
+            &[0, 1, 2],
+            (threads, &machine),
+            options,
+            &host::progress::Progress::Quiet,
+        );
+        let mut rounds = Vec::new();
+        for arch in &results.results {
+            for r in &arch.rounds {
+                let losses: Vec<u32> = r.epoch_losses.iter().map(|l| l.to_bits()).collect();
+                let model = r.model.clone().expect("the model was kept");
+                rounds.push((
+                    arch.arch.clone(),
+                    r.seed,
+                    losses,
+                    model,
+                    r.test_error.to_bits(),
                 ));
             }
         }
-        numbers
+        rounds
     };
-    let one = numbers("1");
+    let (one, two) = (fingerprints(1), fingerprints(2));
     assert_eq!(one.len(), 6);
-    assert_eq!(one, numbers("2"));
+    for (a, b) in one.iter().zip(&two) {
+        assert!(
+            a == b,
+            "{} seed {}: results differ between 1 and 2 threads",
+            a.0,
+            a.1
+        );
+    }
+    assert_ne!(one[0].3, one[1].3, "different seeds train different models");
 }
 
 #[test]
 fn memory_is_reported_from_the_types() {
-    let m = Arch::CONVNET.memory();
-    assert_eq!(m.parameters, 70_906 * 4);
-    assert_eq!(m.gradients, m.parameters);
-    assert!(m.optimizer >= 2 * m.parameters, "Adam keeps two moments");
+    use host::memory::ModelMemory;
+    use minidl::{Adam, Batch, Linear, Relu, Seq};
+    // A small network counted by hand, field by field (not from `ModelMemory`'s formula):
+    // Linear<3, 4, 2> keeps its weight, bias, their gradients, the transposed weight and
+    // its output: 12 + 4 + 12 + 4 + 12 + 8 = 52 floats; the ReLU its output, 8;
+    // Linear<4, 2, 2>: 8 + 2 + 8 + 2 + 8 + 4 = 32; each of the two junctions of the `Seq`
+    // the gradient there, 8 + 8.
+    type Net = Seq![Linear<3, 4, 2>, Relu<Batch<2, 4>>, Linear<4, 2, 2>];
+    let m = ModelMemory::of::<Net, Adam<26>>();
+    assert_eq!(m.parameters, 26 * 4);
+    assert_eq!(m.gradients, 26 * 4);
     assert_eq!(
-        m.total,
-        m.parameters + m.gradients + m.optimizer + m.activations
+        m.parameters + m.gradients + m.activations,
+        (52 + 8 + 32 + 16) * 4
     );
-    // conv1's output alone is batch x 12 x 12 x 32 floats.
-    assert!(m.activations > BATCH * 12 * 12 * 32 * 4);
+    // Adam: five hyper-parameters, a step count, two moments.
+    assert_eq!(m.optimizer, (5 + 1 + 2 * 26) * 4);
+    assert_eq!(m.total, (52 + 8 + 32 + 16 + 5 + 1 + 52) * 4);
+
+    // The real model: the handout convnet's parameters, and conv1's output alone is
+    // batch x 12 x 12 x 32 floats of activations.
+    let c = Arch::CONVNET.memory();
+    assert_eq!(c.parameters, 70_906 * 4);
+    assert!(c.activations > BATCH * 12 * 12 * 32 * 4);
 }

@@ -112,35 +112,47 @@ fn json_has_the_documented_schema_and_meets_the_target() {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let numbers = |threads: &str| {
-        let path = temp_path(&format!("threads-{threads}.json"));
-        let args = [
-            "p2",
-            "--rounds",
-            "3",
-            "--threads",
-            threads,
-            "--json",
-            path.to_str().unwrap(),
-        ];
-        assert_eq!(run(&args), ExitCode::SUCCESS);
-        let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let rounds = json["p2"]["results"][0]["rounds"]
-            .as_array()
-            .unwrap()
-            .clone();
-        rounds
+    // Bits: every epoch's loss and the trained parameters of every round.
+    let machine = host::machine::Machine {
+        cpu: "test".into(),
+        vector_isa: "test",
+        fma_peak_gflops: 1.0,
+    };
+    let options = RoundOptions {
+        save: true,
+        ..RoundOptions::default()
+    };
+    let recipe = Recipe {
+        epochs: 30,
+        ..RECIPE
+    };
+    let fingerprints = |threads: usize| {
+        let results = p2::run(
+            &recipe,
+            &[0, 1, 2, 3],
+            (threads, &machine),
+            options,
+            &host::progress::Progress::Quiet,
+        );
+        results.results[0]
+            .rounds
             .iter()
             .map(|r| {
-                (
-                    r["seed"].clone(),
-                    r["train_error"].clone(),
-                    r["test_error"].clone(),
-                )
+                let losses: Vec<u32> = r.epoch_losses.iter().map(|l| l.to_bits()).collect();
+                (r.seed, losses, r.model.clone().expect("the model was kept"))
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(numbers("1"), numbers("2"));
+    let (one, two) = (fingerprints(1), fingerprints(2));
+    assert_eq!(one.len(), 4);
+    for (a, b) in one.iter().zip(&two) {
+        assert!(
+            a == b,
+            "seed {}: results differ between 1 and 2 threads",
+            a.0
+        );
+    }
+    assert_ne!(one[0].2, one[1].2, "different seeds train different models");
 }
 
 #[test]
