@@ -58,7 +58,7 @@ fn check_plots(dir: &Path, names: &[&str]) {
 #[test]
 fn project1_files_agree_and_cover_every_architecture() {
     let dir = temp_dir("p1-files");
-    let archs = ["mlp", "convnet", "siamese", "siamese-aux"];
+    let archs = ["mlp", "convnet", "twin", "siamese", "siamese-aux"];
     let args = [
         "p1",
         "--arch",

@@ -16,4 +16,4 @@ $tune aux lr 0.002,0.004,0.008,0.016
 $tune aux aux-weight 1,3,10
 $tune siamese-aux lr 0.002,0.004,0.008,0.016
 $tune siamese-aux aux-weight 1,3,10
-$tune best lr 0.002,0.004,0.008
+$tune best lr 0.002,0.004,0.008,0.016

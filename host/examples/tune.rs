@@ -6,7 +6,8 @@
 //!
 //!     cargo run -p host --release --example tune -- ARCH PARAM V1,V2,... [ROUNDS] [EPOCHS] [OUT]
 //!
-//! - `ARCH`: an architecture (`mlp`, `convnet`, `siamese`, `aux`, `siamese-aux`, `best`);
+//! - `ARCH`: an architecture (`mlp`, `convnet`, `twin`, `siamese`, `aux`, `siamese-aux`,
+//!   `best`);
 //! - `PARAM`: `lr` (Adam's initial step size) or `aux-weight` (weight of the auxiliary
 //!   digit loss); the other settings are the architecture's recipe;
 //! - `V1,V2,...`: the values tried;

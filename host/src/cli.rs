@@ -73,8 +73,8 @@ enum Project {
 /// Flags of Project 1.
 #[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
 struct P1Args {
-    /// Architectures to train, comma-separated: mlp, convnet, siamese, aux, siamese-aux,
-    /// best (default: all).
+    /// Architectures to train, comma-separated: mlp, convnet, twin, siamese, aux,
+    /// siamese-aux, best (default: all).
     #[arg(long, value_delimiter = ',', value_parser = parse_arch)]
     arch: Vec<Arch>,
     /// Epochs per round (default: 25).

@@ -81,8 +81,14 @@ pub fn effect(results: &[ArchResult], effect: &Effect) -> Option<String> {
     } else {
         "raises"
     };
+    let changes = effect.recipe_changes();
+    let recipe = if changes.is_empty() {
+        "same recipe".to_string()
+    } else {
+        format!("also {}", changes.join(", "))
+    };
     Some(format!(
-        "- **{}** (`{}` → `{}`) {verb} the test error by {:.2}{spread} points ({} → {} %; {n} paired rounds).",
+        "- **{}** (`{}` → `{}`; {recipe}) {verb} the test error by {:.2}{spread} points ({} → {} %; {n} paired rounds).",
         effect.what,
         effect.from.name(),
         effect.to.name(),
@@ -181,9 +187,10 @@ mod tests {
     fn effects_are_paired_by_seed() {
         // Rounds differ a lot, but every seed gains exactly 10 points: the paired standard
         // error is 0 (the unpaired one would be about 2.9).
+        let (from, to) = (EFFECTS[0].from.name(), EFFECTS[0].to.name());
         let results = [
-            arch("convnet", &[0.20, 0.30, 0.25, 0.40]),
-            arch("siamese", &[0.10, 0.20, 0.15, 0.30]),
+            arch(from, &[0.20, 0.30, 0.25, 0.40]),
+            arch(to, &[0.10, 0.20, 0.15, 0.30]),
         ];
         let line = effect(&results, &EFFECTS[0]).unwrap();
         assert!(
@@ -191,12 +198,14 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("4 paired rounds"), "{line}");
-        assert_eq!(EFFECTS[0].from, Arch::CONVNET);
     }
 
     #[test]
     fn one_round_gives_no_spread() {
-        let results = [arch("convnet", &[0.2]), arch("siamese", &[0.1])];
+        let results = [
+            arch(EFFECTS[0].from.name(), &[0.2]),
+            arch(EFFECTS[0].to.name(), &[0.1]),
+        ];
         let line = effect(&results, &EFFECTS[0]).unwrap();
         assert!(
             !line.contains('±') && line.contains("1 paired round)"),

@@ -20,6 +20,8 @@ pub const CURVE_PAIRS: usize = 100;
 
 /// An objective set up from the recipe (the auxiliary weight, where there is one).
 pub trait FromRecipe {
+    /// Whether the recipe's auxiliary weight means anything to this objective.
+    const USES_AUX_WEIGHT: bool = false;
     /// Takes what applies from `recipe`.
     fn configure(&mut self, _recipe: &Recipe) {}
 }
@@ -27,6 +29,7 @@ pub trait FromRecipe {
 impl<const B: usize> FromRecipe for TargetOnly<B> {}
 impl<const B: usize, const B2: usize> FromRecipe for CompareDigits<B, B2> {}
 impl<const B: usize, const B2: usize> FromRecipe for WithAuxLoss<B, B2> {
+    const USES_AUX_WEIGHT: bool = true;
     fn configure(&mut self, recipe: &Recipe) {
         self.weight = recipe.aux_weight;
     }
