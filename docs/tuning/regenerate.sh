@@ -16,4 +16,6 @@ $tune aux lr 0.002,0.004,0.008,0.016
 $tune aux aux-weight 1,3,10
 $tune siamese-aux lr 0.002,0.004,0.008,0.016
 $tune siamese-aux aux-weight 1,3,10
+$tune tiny lr 0.004,0.008,0.016,0.032 4 50
+$tune tiny aux-weight 1,3,10 4 50
 $tune best lr 0.002,0.004,0.008,0.016

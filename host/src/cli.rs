@@ -74,7 +74,7 @@ enum Project {
 #[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
 struct P1Args {
     /// Architectures to train, comma-separated: mlp, convnet, twin, siamese, aux,
-    /// siamese-aux, best (default: all).
+    /// siamese-aux, tiny, best (default: all).
     #[arg(long, value_delimiter = ',', value_parser = parse_arch)]
     arch: Vec<Arch>,
     /// Epochs per round (default: 25).

@@ -8,7 +8,7 @@
 //! model's business, with training statistics only.
 
 use super::mnist::{self, Mnist, Split, PIXELS};
-use minidl::rand::{below, shuffle};
+use minidl::rand::shuffle;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 pub use projects::p1::{PairImage, SIDE};
 
@@ -102,31 +102,4 @@ pub fn generate_pair_sets(
     let train = pairs_from(&mnist.train, n, rng);
     let test = pairs_from(&mnist.test, n, rng);
     (train, test)
-}
-
-/// `image` moved by `dy` rows and `dx` columns (either may be negative), with background
-/// (0) where nothing moves in.
-pub fn shifted(image: &[[f32; SIDE]; SIDE], dy: isize, dx: isize) -> [[f32; SIDE]; SIDE] {
-    let mut out = [[0.0; SIDE]; SIDE];
-    for (y, row) in out.iter_mut().enumerate() {
-        let sy = y as isize - dy;
-        if !(0..SIDE as isize).contains(&sy) {
-            continue;
-        }
-        for (x, v) in row.iter_mut().enumerate() {
-            let sx = x as isize - dx;
-            if (0..SIDE as isize).contains(&sx) {
-                *v = image[sy as usize][sx as usize];
-            }
-        }
-    }
-    out
-}
-
-/// Both images of `pair`, each moved independently by up to `max` pixels in each direction.
-pub fn random_shift(pair: &PairImage, max: usize, rng: &mut Xoshiro256PlusPlus) -> PairImage {
-    let span = 2 * max + 1;
-    let mut offset = || below(rng, span) as isize - max as isize;
-    let (dy0, dx0, dy1, dx1) = (offset(), offset(), offset(), offset());
-    [shifted(&pair[0], dy0, dx0), shifted(&pair[1], dy1, dx1)]
 }

@@ -10,7 +10,7 @@ use crate::memory::ModelMemory;
 use crate::results::{RoundOptions, RoundResult};
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{Adam, AdamConfig, Module, Optimizer, Zeroable};
-use projects::p1::nets::{BestNet, ConvNet, MlpNet, SiameseNet, TwinNet};
+use projects::p1::nets::{BestNet, ConvNet, MlpNet, SiameseNet, TinyNet, TwinNet};
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
 use projects::p1::{PairBatch, BATCH, BATCH_IMAGES, PAIRS};
 
@@ -141,6 +141,24 @@ impl Architecture for Best {
     };
 }
 
+/// `tiny`: `siamese-aux` with a digit network of 3,658 parameters instead of 72,226, the
+/// network the `digits` firmware trains on a microcontroller.
+pub struct Tiny;
+impl Architecture for Tiny {
+    const NAME: &'static str = "tiny";
+    type Net = TinyNet<BATCH, BATCH_IMAGES>;
+    type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
+    type Optimizer = Adam<{ <TinyNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
+    /// Learning rate and auxiliary weight from `docs/tuning/tiny-*.md`, at 50 epochs (at
+    /// 25 the small network's validation error was about 1.5 points higher).
+    const RECIPE: Recipe = Recipe {
+        epochs: 50,
+        lr: 1.6e-2,
+        aux_weight: 1.0,
+        ..Recipe::DEFAULT
+    };
+}
+
 /// What the rest of the host knows of an architecture: its entry, with the generic code
 /// instantiated for its types.
 #[derive(Debug)]
@@ -199,15 +217,18 @@ impl Arch {
     pub const SIAMESE_AUX: Arch = Arch(&Entry::of::<SiameseAux>());
     /// `best`.
     pub const BEST: Arch = Arch(&Entry::of::<Best>());
+    /// `tiny`.
+    pub const TINY: Arch = Arch(&Entry::of::<Tiny>());
 
     /// Every architecture, in the order they are run and reported.
-    pub const ALL: [Arch; 7] = [
+    pub const ALL: [Arch; 8] = [
         Arch::MLP,
         Arch::CONVNET,
         Arch::TWIN,
         Arch::SIAMESE,
         Arch::AUX,
         Arch::SIAMESE_AUX,
+        Arch::TINY,
         Arch::BEST,
     ];
 
@@ -300,7 +321,8 @@ impl Effect {
         }
         match (ra.max_shift, rb.max_shift) {
             (a, b) if a == b => {}
-            (0, b) => changes.push(format!("training images shifted by up to {b} pixel(s)")),
+            (0, 1) => changes.push("training images shifted by up to 1 pixel".to_string()),
+            (0, b) => changes.push(format!("training images shifted by up to {b} pixels")),
             (a, b) => changes.push(format!("shifts of up to {a} → {b} pixels")),
         }
         if ra.epochs != rb.epochs {

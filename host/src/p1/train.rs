@@ -4,14 +4,13 @@
 
 use super::registry::AdamOptimizer;
 use super::Recipe;
-use crate::data::pairs::{random_shift, PairSet};
+use crate::data::pairs::PairSet;
 use crate::output::model_bytes;
 use crate::results::{diverged_at, RoundOptions, RoundResult};
-use minidl::optim::cosine_decay;
-use minidl::rand::shuffle;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{boxed_zeroed, AdamConfig, Init, Mode, Module, Optimizer};
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
+use projects::p1::train::{Learner, Schedule};
 use projects::p1::{PairBatch, PixelStandardise, BATCH};
 use std::time::Instant;
 
@@ -87,7 +86,6 @@ where
     let norm = PixelStandardise::fit(&train.input);
     let mut input: Box<N::Input> = boxed_zeroed();
     let mut order: Vec<usize> = (0..train.len()).collect();
-    let (mut targets, mut classes) = ([0usize; BATCH], [[0usize; 2]; BATCH]);
     let mut epoch_losses = Vec::with_capacity(recipe.epochs);
     let (mut epoch_train_error, mut epoch_test_error) = (Vec::new(), Vec::new());
     // Learning curves: the test error after every epoch on the first CURVE_PAIRS test pairs
@@ -97,45 +95,29 @@ where
         target: test.target[..CURVE_PAIRS.min(test.len())].to_vec(),
         classes: test.classes[..CURVE_PAIRS.min(test.len())].to_vec(),
     };
-    let mut predicted = [0usize; BATCH];
+    let schedule = Schedule {
+        lr: recipe.lr,
+        epochs: recipe.epochs,
+        max_shift: recipe.max_shift,
+    };
+    let pair = |i: usize| (train.input[i], train.target[i], train.classes[i]);
     let mut curve_time = std::time::Duration::ZERO;
     let start = Instant::now();
     for epoch in 0..recipe.epochs {
-        optimizer.set_learning_rate(cosine_decay(recipe.lr, epoch, recipe.epochs));
-        shuffle(&mut order, rng);
-        let (mut total, mut wrong) = (0.0, 0);
-        let batches = order.chunks_exact(BATCH);
-        let count = batches.len();
-        for batch in batches {
-            for (k, &i) in batch.iter().enumerate() {
-                let shifted;
-                let pair = if recipe.max_shift > 0 {
-                    shifted = random_shift(&train.input[i], recipe.max_shift, rng);
-                    &shifted
-                } else {
-                    &train.input[i]
-                };
-                input.set(k, pair, norm);
-                targets[k] = train.target[i];
-                classes[k] = train.classes[i];
-            }
-            net.zero_grad();
-            total += objective.train_batch(net, &input, &targets, &classes);
-            objective.decide(net.output(&input), &mut predicted);
-            wrong += predicted
-                .iter()
-                .zip(&targets)
-                .filter(|(p, t)| p != t)
-                .count();
-            optimizer.step(net);
+        let stats = Learner {
+            net: &mut *net,
+            objective: &mut *objective,
+            optimizer: &mut *optimizer,
+            input: &mut *input,
         }
-        epoch_losses.push(total / count as f32);
-        if !total.is_finite() {
+        .epoch::<BATCH, _, _>((epoch, &schedule), pair, norm, &mut order, BATCH, rng);
+        epoch_losses.push(stats.loss);
+        if !stats.loss.is_finite() {
             break;
         }
         // The running error of the epoch's training passes (training mode, as seen by
         // the optimiser), and the error on the curve pairs.
-        epoch_train_error.push(wrong as f32 / (count * BATCH) as f32);
+        epoch_train_error.push(stats.wrong as f32 / stats.seen as f32);
         if options.evaluate {
             let curve_start = Instant::now();
             epoch_test_error.push(error_rate(net, objective, &mut input, &curve_set, norm) as f32);

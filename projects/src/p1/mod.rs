@@ -8,7 +8,8 @@
 //!   time, a microcontroller runs them one pair at a time, a model file moves between the
 //!   two;
 //! - the objectives ([`objective`]): how each network is trained and read;
-//! - the file of test pairs a device checks a host-trained model on ([`pairs_file`]).
+//! - the file of test pairs a device checks a host-trained model on ([`pairs_file`]);
+//! - one training epoch ([`train`]), with the augmentation, run by host and device alike.
 //!
 //! The pairs themselves are drawn on the host (the port of `generate_pair_sets`, from the
 //! MNIST files).
@@ -16,6 +17,7 @@
 pub mod nets;
 pub mod objective;
 pub mod pairs_file;
+pub mod train;
 
 use minidl::{Batch, Image, Images, Tensor};
 

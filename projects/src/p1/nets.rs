@@ -91,6 +91,28 @@ pub type BestDigitNet<const N: usize> = Seq![
 pub type BestNet<const B: usize, const B2: usize> =
     Siamese<BestDigitNet<B2>, Digit, [f32; 10], B, B2>;
 
+/// The digit network of `tiny`, small enough to train on a microcontroller with 256 KiB of
+/// RAM: the handout's layout with a quarter of the channels and a 32-unit hidden layer, no
+/// dropout: conv 3x3 1->8, max-pool 2, ReLU, conv 3x3 8->16, max-pool 2, ReLU, linear
+/// 64 -> 32, ReLU, linear 32 -> 10.
+pub type TinyDigitNet<const N: usize> = Seq![
+    Conv2d<N, SIDE, SIDE, 1, 8, 3, 0, 12, 12>,
+    MaxPool2d<N, 12, 12, 8, 2, 6, 6>,
+    Relu<Images<N, 6, 6, 8>>,
+    Conv2d<N, 6, 6, 8, 16, 3, 0, 4, 4>,
+    MaxPool2d<N, 4, 4, 16, 2, 2, 2>,
+    Relu<Images<N, 2, 2, 16>>,
+    Flatten<N, 2, 2, 16, 64>,
+    Linear<64, 32, N>,
+    Relu<Batch<N, 32>>,
+    Linear<32, 10, N>,
+];
+
+/// `tiny`: `siamese-aux`'s structure (one digit network on both images, `B2 = 2B` of them,
+/// the same head) with the tiny digit network; what the `digits` firmware trains.
+pub type TinyNet<const B: usize, const B2: usize> =
+    Seq<Siamese<TinyDigitNet<B2>, Digit, [f32; 10], B, B2>, Head<B>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
