@@ -5,8 +5,8 @@
 set -eu
 elf="$1"
 case "$(basename "$elf")" in
-  p1-inference*) machine=mps2-an386 ;;
+  p1-inference*|digits*) machine=mps2-an386 ;;
   *) machine=lm3s6965evb ;;
 esac
-exec timeout 600 qemu-system-arm -cpu cortex-m4 -machine "$machine" -nographic \
+exec timeout 900 qemu-system-arm -cpu cortex-m4 -machine "$machine" -icount shift=0 -nographic \
   -monitor none -serial none -semihosting-config enable=on,target=native -kernel "$elf"

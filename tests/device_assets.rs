@@ -52,3 +52,39 @@ fn embedded_model_and_pairs_match_the_host() {
         records.len()
     );
 }
+
+#[test]
+fn digits_firmware_pairs_are_the_hosts_round() {
+    // The `digits` firmware trains and tests on these files: they must be the pairs of its
+    // round, with the answers of `tiny` as the host trains that round today, byte for byte.
+    let mnist = host::data::load_for_pairs(None).expect("the repository's MNIST files");
+    let round = host::p1::device::device_round(&mnist);
+    let read = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("embedded/digits/assets")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    assert!(
+        read("train-pairs.bin") == round.train_file,
+        "embedded/digits/assets/train-pairs.bin is stale: rerun examples/export_digits_assets.rs"
+    );
+    assert!(
+        read("test-pairs.bin") == round.test_file,
+        "embedded/digits/assets/test-pairs.bin is stale: rerun examples/export_digits_assets.rs"
+    );
+    let train = PairsFile::parse(&round.train_file).unwrap();
+    let classes: Vec<[usize; 2]> = train
+        .records()
+        .map(|r| r.classes.map(usize::from))
+        .collect();
+    assert_eq!(
+        classes, round.train.classes,
+        "the digit classes the device learns from"
+    );
+    assert!(
+        round.result.test_error <= 0.10,
+        "{}",
+        round.result.test_error
+    );
+}

@@ -10,14 +10,15 @@
 //! The pairs are the first COUNT test pairs of the round with seed SEED (the round the model
 //! was trained in), so the standardisation is that round's training statistics.
 use host::data::pairs::generate_pair_sets;
+use host::p1::device::pairs_file;
 use minidl::io::model_file;
 use minidl::rand_core::SeedableRng;
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{boxed_zeroed, Mode, Module, Zeroable};
 use projects::p1::nets::SiameseNet;
-use projects::p1::objective::{Objective, WithAuxLoss};
-use projects::p1::pairs_file::{write_header, Record, HEADER_LEN, RECORD_LEN};
-use projects::p1::{PairBatch, PixelStandardise, BATCH, BATCH_IMAGES, PAIRS};
+use projects::p1::objective::WithAuxLoss;
+use projects::p1::pairs_file::PairsFile;
+use projects::p1::{PixelStandardise, BATCH, BATCH_IMAGES, PAIRS};
 
 type Net = SiameseNet<BATCH, BATCH_IMAGES>;
 
@@ -50,37 +51,12 @@ fn main() {
     model_file::load(&mut *net, &bytes).unwrap_or_else(|e| fail(format!("{model_path}: {e}")));
     net.set_mode(Mode::Eval);
     let mut objective = WithAuxLoss::<BATCH, BATCH_IMAGES>::zeroed();
-    let mut input: Box<<Net as Module>::Input> = boxed_zeroed();
-
-    let mut out = vec![0u8; HEADER_LEN + count * RECORD_LEN];
-    let (header, records) = out.split_at_mut(HEADER_LEN);
-    write_header(
-        header.try_into().expect("header length"),
-        count as u32,
-        norm,
-    );
-    let mut records = records.chunks_exact_mut(RECORD_LEN);
-    let mut correct = 0;
-    for start in (0..count).step_by(BATCH) {
-        for k in 0..BATCH {
-            input.set(k, &test.input[start + k], norm);
-        }
-        let mut predicted = [0usize; BATCH];
-        objective.predict(&mut net, &input, &mut predicted);
-        let logits = *net.forward(&input);
-        for k in 0..BATCH {
-            let i = start + k;
-            let record = Record {
-                pair: test.input[i],
-                target: test.target[i] as u8,
-                prediction: predicted[k] as u8,
-                logits: logits[k],
-            };
-            let slot = records.next().expect("one slot per pair");
-            record.write(slot.try_into().expect("record length"));
-            correct += usize::from(predicted[k] == test.target[i]);
-        }
-    }
+    let out = pairs_file(&mut *net, &mut objective, &test, count, norm);
+    let parsed = PairsFile::parse(&out).expect("the host writes valid pairs files");
+    let correct = parsed
+        .records()
+        .filter(|r| r.prediction == r.target)
+        .count();
     std::fs::write(out_path, &out).unwrap_or_else(|e| fail(format!("{out_path}: {e}")));
     println!("{count} pairs, host accuracy {correct}/{count}, written to {out_path}");
 }

@@ -19,7 +19,7 @@ use projects::p2::{
     classify, label, sample_point, Net, PointStandardise, Trainer, DEVICE_BATCH as B,
     DEVICE_RECIPE as RECIPE, POINTS,
 };
-use rt::println;
+use rt::{clock, println};
 
 /// Seed of the generator.
 const SEED: u64 = 0;
@@ -69,10 +69,32 @@ pub extern "C" fn firmware_main() -> u32 {
         .for_each(|(i, o)| *o = i as u16);
 
     trainer.start(&RECIPE, &mut rng);
+    clock::start();
+    let per_tick = clock::instructions_per_tick();
+    let mut ticks = 0;
     for epoch in 0..RECIPE.epochs {
+        let start = clock::ticks();
         let loss = trainer.epoch(epoch, &RECIPE, (&train[..], &labels[..]), order, &mut rng);
+        let end = clock::ticks();
         println!("epoch {:>3}: loss {:.5}", epoch + 1, loss);
+        ticks += end - start;
     }
+    let samples = (RECIPE.epochs * POINTS) as u64;
+    let instructions = clock::instructions(ticks, per_tick);
+    println!(
+        "instructions per training sample: {} (forward, backward and update of one point; \
+         {instructions} instructions for {samples} points, printing aside)",
+        instructions / samples
+    );
+    println!(
+        "RAM: {} bytes of statics (network, optimiser, loss, activations of {B} points, the \
+         training points), stack at most {} bytes",
+        core::mem::size_of::<Trainer<B>>()
+            + core::mem::size_of::<[[f32; 2]; POINTS]>()
+            + core::mem::size_of::<[u8; POINTS]>()
+            + core::mem::size_of::<[u16; POINTS]>(),
+        rt::stack_used()
+    );
 
     let mut train_errors = 0;
     classify(
@@ -98,16 +120,5 @@ pub extern "C" fn firmware_main() -> u32 {
         train_errors as f32 / POINTS as f32,
         test_errors as f32 / POINTS as f32,
     );
-    println!(
-        "train error {:.2}%, test error {:.2}%",
-        100.0 * train_error,
-        100.0 * test_error
-    );
-    if test_error <= TARGET {
-        println!("PASS: test error <= {:.0}%", 100.0 * TARGET);
-        0
-    } else {
-        println!("FAIL: test error above {:.0}%", 100.0 * TARGET);
-        1
-    }
+    rt::verdict(train_error, test_error, TARGET)
 }

@@ -8,6 +8,7 @@
 //! The networks, objectives and pixel standardisation are the `projects` crate's, shared
 //! with the firmware; the pairs are drawn by [`crate::data::pairs`].
 
+pub mod device;
 pub mod registry;
 pub mod train;
 

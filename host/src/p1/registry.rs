@@ -12,6 +12,7 @@ use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{Adam, AdamConfig, Module, Optimizer, Zeroable};
 use projects::p1::nets::{BestNet, ConvNet, MlpNet, SiameseNet, TinyNet, TwinNet};
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
+use projects::p1::tiny;
 use projects::p1::{PairBatch, BATCH, BATCH_IMAGES, PAIRS};
 
 use crate::data::pairs::PairSet;
@@ -149,12 +150,14 @@ impl Architecture for Tiny {
     type Net = TinyNet<BATCH, BATCH_IMAGES>;
     type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
     type Optimizer = Adam<{ <TinyNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
-    /// Learning rate and auxiliary weight from `docs/tuning/tiny-*.md`, at 50 epochs (at
-    /// 25 the small network's validation error was about 1.5 points higher).
+    /// `projects::p1::tiny`'s, which the firmware uses too: learning rate and auxiliary
+    /// weight from `docs/tuning/tiny-*.md`, at 50 epochs (at 25 the small network's
+    /// validation error was about 1.5 points higher).
     const RECIPE: Recipe = Recipe {
-        epochs: 50,
-        lr: 1.6e-2,
-        aux_weight: 1.0,
+        epochs: tiny::SCHEDULE.epochs,
+        lr: tiny::SCHEDULE.lr,
+        aux_weight: tiny::AUX_WEIGHT,
+        max_shift: tiny::SCHEDULE.max_shift,
         ..Recipe::DEFAULT
     };
 }

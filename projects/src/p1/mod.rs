@@ -9,7 +9,8 @@
 //!   two;
 //! - the objectives ([`objective`]): how each network is trained and read;
 //! - the file of test pairs a device checks a host-trained model on ([`pairs_file`]);
-//! - one training epoch ([`train`]), with the augmentation, run by host and device alike.
+//! - one training epoch ([`train`]), with the augmentation, run by host and device alike;
+//! - the recipe of `tiny`, the network a microcontroller trains ([`tiny`]).
 //!
 //! The pairs themselves are drawn on the host (the port of `generate_pair_sets`, from the
 //! MNIST files).
@@ -17,6 +18,7 @@
 pub mod nets;
 pub mod objective;
 pub mod pairs_file;
+pub mod tiny;
 pub mod train;
 
 use minidl::{Batch, Image, Images, Tensor};

@@ -1,13 +1,14 @@
-//! The file of test pairs on which a device checks a host-trained Project 1 model: the
-//! pairs, the standardisation the model was trained with, and the host's own prediction and
+//! The file of pairs a device works on: the pairs with their targets and digit classes,
+//! the standardisation of the round's training pairs, and the host's own prediction and
 //! logits for every pair, so that the device can compare its answers with the host's one by
-//! one.
+//! one. The `p1-inference` firmware checks a host-trained model on such a file; the
+//! `digits` firmware trains on one and tests on another.
 //!
 //! Layout, all numbers little-endian:
 //!
 //! | offset | size | content |
 //! |---|---|---|
-//! | 0 | 4 | magic [`MAGIC`] (`b"prs1"`) |
+//! | 0 | 4 | magic [`MAGIC`] (`b"prs2"`) |
 //! | 4 | 4 | number of pairs `N` (u32) |
 //! | 8 | 4 | pixel mean (f32) of the [`PixelStandardise`] |
 //! | 12 | 4 | pixel standard deviation (f32) |
@@ -15,14 +16,15 @@
 //!
 //! A record: 2 x 14 x 14 pixels as u16, each 4 x the pooled value (exact: a pooled value
 //! is the mean of four bytes), then the target (u8, 0 or 1), the host's prediction (u8, 0
-//! or 1) and the host's two logits (f32). [`PairsFile::parse`] checks all of it before
-//! anything is read; every failure is a [`PairsFileError`].
+//! or 1), the host's two logits (f32) and the two digit classes (u8, 0 to 9).
+//! [`PairsFile::parse`] checks all of it before anything is read; every failure is a
+//! [`PairsFileError`]. (`prs1` files, without the classes, are no longer read.)
 
 use super::{PairImage, PixelStandardise, SIDE};
 use byteorder::{ByteOrder, LittleEndian};
 
 /// First four bytes of a pairs file.
-pub const MAGIC: [u8; 4] = *b"prs1";
+pub const MAGIC: [u8; 4] = *b"prs2";
 
 /// Byte ranges of the header and of a record.
 pub mod field {
@@ -44,12 +46,14 @@ pub mod field {
     pub const PREDICTION: usize = TARGET + 1;
     /// Record: the host's two logits (f32).
     pub const LOGITS: Field = PREDICTION + 1..PREDICTION + 9;
+    /// Record: the two digit classes.
+    pub const CLASSES: Field = LOGITS.end..LOGITS.end + 2;
 }
 
 /// Bytes before the first record.
 pub const HEADER_LEN: usize = field::STD.end;
 /// Bytes of one record.
-pub const RECORD_LEN: usize = field::LOGITS.end;
+pub const RECORD_LEN: usize = field::CLASSES.end;
 
 /// Why a pairs file was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +75,7 @@ pub enum PairsFileError {
     /// The standardisation is not usable (a standard deviation that is not positive and
     /// finite, or a mean that is not finite).
     Standardisation,
-    /// A record's target or prediction is not 0 or 1.
+    /// A record's target or prediction is not 0 or 1, or a digit class is above 9.
     Record {
         /// The record's position.
         index: usize,
@@ -100,14 +104,14 @@ impl core::fmt::Display for PairsFileError {
             PairsFileError::Record { index } => {
                 write!(
                     f,
-                    "pair {index} of the pairs file has a target or prediction other than 0 or 1"
+                    "pair {index} of the pairs file has a target or prediction other than 0 or 1, or a digit class above 9"
                 )
             }
         }
     }
 }
 
-/// One test pair with the host's answer.
+/// One pair with the host's answer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Record {
     /// The two images, raw pooled values.
@@ -118,6 +122,8 @@ pub struct Record {
     pub prediction: u8,
     /// The host's two target logits.
     pub logits: [f32; 2],
+    /// The digits of the two images.
+    pub classes: [u8; 2],
 }
 
 impl Record {
@@ -136,6 +142,7 @@ impl Record {
                 LittleEndian::read_f32(&bytes[field::LOGITS][..4]),
                 LittleEndian::read_f32(&bytes[field::LOGITS][4..]),
             ],
+            classes: [bytes[field::CLASSES][0], bytes[field::CLASSES][1]],
         }
     }
 
@@ -148,6 +155,7 @@ impl Record {
         out[field::TARGET] = self.target;
         out[field::PREDICTION] = self.prediction;
         LittleEndian::write_f32_into(&self.logits, &mut out[field::LOGITS]);
+        out[field::CLASSES].copy_from_slice(&self.classes);
     }
 }
 
@@ -168,8 +176,8 @@ pub struct PairsFile<'a> {
 }
 
 impl<'a> PairsFile<'a> {
-    /// Checks `bytes` whole: magic, length, standardisation, every record's target and
-    /// prediction.
+    /// Checks `bytes` whole: magic, length, standardisation, every record's target,
+    /// prediction and classes.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, PairsFileError> {
         if bytes.len() < HEADER_LEN {
             return Err(PairsFileError::TooShort {
@@ -199,7 +207,10 @@ impl<'a> PairsFile<'a> {
         }
         let records = &bytes[HEADER_LEN..];
         for (index, r) in records.chunks_exact(RECORD_LEN).enumerate() {
-            if r[field::TARGET] > 1 || r[field::PREDICTION] > 1 {
+            if r[field::TARGET] > 1
+                || r[field::PREDICTION] > 1
+                || r[field::CLASSES].iter().any(|&c| c > 9)
+            {
                 return Err(PairsFileError::Record { index });
             }
         }
@@ -214,6 +225,11 @@ impl<'a> PairsFile<'a> {
     /// Whether the file has no pairs.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
+    }
+
+    /// Record `index` (panics if there is no such record).
+    pub fn record(&self, index: usize) -> Record {
+        Record::read(&self.records[index * RECORD_LEN..(index + 1) * RECORD_LEN])
     }
 
     /// The records, in file order.
@@ -236,6 +252,7 @@ mod tests {
             target: (k % 2) as u8,
             prediction: ((k / 2) % 2) as u8,
             logits: [k as f32 * 0.5, -1.25],
+            classes: [(k % 10) as u8, ((k * 3) % 10) as u8],
         }
     }
 
@@ -303,6 +320,12 @@ mod tests {
         assert_eq!(
             PairsFile::parse(&bad).unwrap_err(),
             PairsFileError::Record { index: 1 }
+        );
+        let mut bad = bytes;
+        bad[HEADER_LEN + field::CLASSES.start + 1] = 10;
+        assert_eq!(
+            PairsFile::parse(&bad).unwrap_err(),
+            PairsFileError::Record { index: 0 }
         );
         let mut bad = bytes;
         bad[field::COUNT].copy_from_slice(&u32::MAX.to_le_bytes());
