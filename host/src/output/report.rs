@@ -165,7 +165,6 @@ pub fn markdown(report: &BTreeMap<&str, ProjectResults>, plots: &[String]) -> St
 mod tests {
     use super::*;
     use crate::memory::ModelMemory;
-    use crate::p1::Arch;
     use crate::results::RoundResult;
 
     fn arch(name: &str, test_errors: &[f64]) -> ArchResult {
