@@ -261,24 +261,10 @@ pub union Vector {
 #[no_mangle]
 #[used]
 pub static EXCEPTIONS: [Vector; 15] = {
-    let fault = Vector { diverges: fault };
-    [
-        Vector { diverges: reset },
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        fault,
-        Vector { returns: systick },
-    ]
+    let mut table = [Vector { diverges: fault }; 15];
+    table[0] = Vector { diverges: reset };
+    table[14] = Vector { returns: systick };
+    table
 };
 
 #[panic_handler]
