@@ -114,7 +114,7 @@ pub mod gradcheck;
 pub use init::Init;
 pub use layers::{
     BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Relu,
-    Reshape, Siamese, Sigmoid, Tanh, Twin,
+    Reshape, Residual, Siamese, Sigmoid, Tanh, Twin,
 };
 pub use loss::{AuxLoss, CrossEntropyLoss, MseLoss};
 pub use module::{param_count, training_macs, Mode, Module};

@@ -9,6 +9,7 @@
 //! | `batchnorm.rs` | [`BatchNorm`] ([`BatchNorm1d`], [`BatchNorm2d`]) |
 //! | `dropout.rs` | [`Dropout`], seeded |
 //! | `activation.rs` | [`Relu`], [`Tanh`], [`Sigmoid`] |
+//! | `residual.rs` | [`Residual`]: `y = x + M(x)`, a skip connection around any same-shape module |
 //! | `reshape.rs` | [`Reshape`], [`Flatten`]: views, no copy |
 //! | `siamese.rs` | [`Siamese`] (one network on both items of a pair) and [`Twin`] (two networks) |
 
@@ -19,6 +20,7 @@ mod dropout;
 mod linear;
 mod pool;
 mod reshape;
+mod residual;
 mod siamese;
 
 pub use activation::{Relu, Sigmoid, Tanh};
@@ -28,4 +30,5 @@ pub use dropout::Dropout;
 pub use linear::Linear;
 pub use pool::MaxPool2d;
 pub use reshape::{Flatten, Reshape};
+pub use residual::Residual;
 pub use siamese::{Siamese, Twin};
