@@ -166,7 +166,7 @@ fn execute(cli: &Cli) -> Result<(), String> {
         .collect();
     let archs = p1_args.as_ref().map(|args| {
         if args.arch.is_empty() {
-            Arch::ALL.to_vec()
+            Arch::DEFAULT.to_vec()
         } else {
             args.arch.clone()
         }

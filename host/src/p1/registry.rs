@@ -1,7 +1,8 @@
 //! The architectures of Project 1, one typed entry each: name, network, objective,
 //! optimiser and recipe. Everything else (the command line's names, parameter counts,
 //! memory, the training dispatch, the report's comparisons) is derived from these entries,
-//! so adding an architecture is one `impl Architecture` here, its place in [`Arch::ALL`],
+//! so adding an architecture is one `impl Architecture` here, its place in [`Arch::ALL`] (and
+//! [`Arch::DEFAULT`] if the default run trains it),
 //! and its line in the README.
 
 use super::train::{train, FromRecipe};
@@ -10,7 +11,10 @@ use crate::memory::ModelMemory;
 use crate::results::{RoundOptions, RoundResult};
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{Adam, AdamConfig, Module, Optimizer, Zeroable};
-use projects::p1::nets::{BestNet, ConvNet, MlpNet, SiameseNet, TinyNet, TwinNet};
+use projects::p1::nets::{
+    BestNet, BnDigitNet, BnSkipDigitNet, ConvNet, DeepDigitNet, MlpNet, SiameseNet, SiameseOf,
+    SkipDigitNet, TinyNet, TwinNet,
+};
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
 use projects::p1::tiny;
 use projects::p1::{PairBatch, BATCH, BATCH_IMAGES, PAIRS};
@@ -162,6 +166,48 @@ impl Architecture for Tiny {
     };
 }
 
+/// The batch-norm and skip-connection variants of `siamese-aux` (its objective, head and
+/// recipe, not tuned again; see [`Arch::VARIANTS`]): `$name` with the digit network `$digit`.
+macro_rules! siamese_aux_variant {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $digit:ident) => {
+        $(#[$doc])*
+        pub struct $ty;
+        impl Architecture for $ty {
+            const NAME: &'static str = $name;
+            type Net = SiameseOf<$digit<BATCH_IMAGES>, BATCH, BATCH_IMAGES>;
+            type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
+            type Optimizer =
+                Adam<{ <SiameseOf<$digit<BATCH_IMAGES>, BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
+            const RECIPE: Recipe = SiameseAux::RECIPE;
+        }
+    };
+}
+
+siamese_aux_variant!(
+    /// `bn`: `siamese-aux` with batch norm after both convolutions and the hidden layer.
+    Bn,
+    "bn",
+    BnDigitNet
+);
+siamese_aux_variant!(
+    /// `deep`: `siamese-aux` with a third convolution (32 -> 32, padded, at 6x6).
+    Deep,
+    "deep",
+    DeepDigitNet
+);
+siamese_aux_variant!(
+    /// `skip`: `deep` with a skip connection around its third convolution.
+    Skip,
+    "skip",
+    SkipDigitNet
+);
+siamese_aux_variant!(
+    /// `bn-skip`: `skip` with batch norm after every convolution and the hidden layer.
+    BnSkip,
+    "bn-skip",
+    BnSkipDigitNet
+);
+
 /// What the rest of the host knows of an architecture: its entry, with the generic code
 /// instantiated for its types.
 #[derive(Debug)]
@@ -223,8 +269,17 @@ impl Arch {
     /// `tiny`.
     pub const TINY: Arch = Arch(&Entry::of::<Tiny>());
 
-    /// Every architecture, in the order they are run and reported.
-    pub const ALL: [Arch; 8] = [
+    /// `bn`.
+    pub const BN: Arch = Arch(&Entry::of::<Bn>());
+    /// `deep`.
+    pub const DEEP: Arch = Arch(&Entry::of::<Deep>());
+    /// `skip`.
+    pub const SKIP: Arch = Arch(&Entry::of::<Skip>());
+    /// `bn-skip`.
+    pub const BN_SKIP: Arch = Arch(&Entry::of::<BnSkip>());
+
+    /// The architectures of the default run, in the order they are run and reported.
+    pub const DEFAULT: [Arch; 8] = [
         Arch::MLP,
         Arch::CONVNET,
         Arch::TWIN,
@@ -234,6 +289,26 @@ impl Arch {
         Arch::TINY,
         Arch::BEST,
     ];
+
+    /// The batch-norm and skip-connection variants of `siamese-aux`, run when named with
+    /// `--arch` (not by default: with them a default run would take about twice as long).
+    pub const VARIANTS: [Arch; 4] = [Arch::BN, Arch::DEEP, Arch::SKIP, Arch::BN_SKIP];
+
+    /// Every architecture `--arch` accepts: [`DEFAULT`](Self::DEFAULT), then
+    /// [`VARIANTS`](Self::VARIANTS).
+    pub const ALL: [Arch; 12] = {
+        let mut all = [Arch::MLP; 12];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = if i < Arch::DEFAULT.len() {
+                Arch::DEFAULT[i]
+            } else {
+                Arch::VARIANTS[i - Arch::DEFAULT.len()]
+            };
+            i += 1;
+        }
+        all
+    };
 
     /// The name used on the command line, in tables and in JSON.
     pub fn name(self) -> &'static str {
@@ -337,7 +412,7 @@ impl Effect {
 
 /// The comparisons of the report, in order. Each changes one thing of the network or the
 /// objective; [`Effect::recipe_changes`] says what else differs.
-pub const EFFECTS: [Effect; 6] = [
+pub const EFFECTS: [Effect; 10] = [
     Effect {
         from: Arch::CONVNET,
         to: Arch::TWIN,
@@ -368,6 +443,26 @@ pub const EFFECTS: [Effect; 6] = [
         to: Arch::BEST,
         what: "Batch norm, augmentation and comparing digit distributions",
     },
+    Effect {
+        from: Arch::SIAMESE_AUX,
+        to: Arch::BN,
+        what: "Batch norm after both convolutions and the hidden layer",
+    },
+    Effect {
+        from: Arch::SIAMESE_AUX,
+        to: Arch::DEEP,
+        what: "A third convolution (32 -> 32, padded)",
+    },
+    Effect {
+        from: Arch::DEEP,
+        to: Arch::SKIP,
+        what: "A skip connection around the third convolution",
+    },
+    Effect {
+        from: Arch::SKIP,
+        to: Arch::BN_SKIP,
+        what: "Batch norm, with the skip connection",
+    },
 ];
 
 #[cfg(test)]
@@ -383,6 +478,27 @@ mod tests {
             assert_eq!(effect.recipe_changes(), Vec::<String>::new());
             // The same layers, once or twice.
             assert_eq!(from.params(), to.params() + DIGIT_NET_PARAMS);
+        }
+    }
+
+    #[test]
+    fn the_batch_norm_and_skip_comparisons_change_nothing_but_the_network() {
+        for arch in Arch::VARIANTS {
+            assert!(!Arch::DEFAULT.contains(&arch) && Arch::from_name(arch.name()) == Some(arch));
+            assert_eq!(arch.recipe(None), Arch::SIAMESE_AUX.recipe(None));
+        }
+        let batch_norm = 2 * (32 + 64 + 200);
+        let extra_conv = 9 * 32 * 32 + 32;
+        for (from, to, added) in [
+            (Arch::SIAMESE_AUX, Arch::BN, batch_norm),
+            (Arch::SIAMESE_AUX, Arch::DEEP, extra_conv),
+            (Arch::DEEP, Arch::SKIP, 0),
+            (Arch::SKIP, Arch::BN_SKIP, batch_norm + 2 * 32),
+        ] {
+            let effect = EFFECTS.iter().find(|e| e.from == from && e.to == to);
+            let effect = effect.expect("the report compares this pair");
+            assert_eq!(effect.recipe_changes(), Vec::<String>::new());
+            assert_eq!(to.params(), from.params() + added, "{}", to.name());
         }
     }
 

@@ -8,7 +8,7 @@
 use super::{Digit, PAIR_PIXELS, SIDE};
 use minidl::{
     Batch, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Images, Linear, MaxPool2d, Relu,
-    Reshape, Seq, Siamese, Twin,
+    Reshape, Residual, Seq, Siamese, Twin,
 };
 
 /// Dropout before the last layer of the digit nets and the convnet, in percent.
@@ -67,6 +67,85 @@ pub type SiameseNet<const B: usize, const B2: usize> =
 /// `aux`: a digit network per image (no sharing), the same head.
 pub type TwinNet<const B: usize> =
     Seq<Twin<DigitNet<B>, DigitNet<B>, Digit, [f32; 10], B>, Head<B>>;
+
+/// The shape of a layer that changes nothing: where a variant of the digit network has no
+/// batch norm or no extra block (a view, no copy, in the forward pass).
+pub type Same<T> = Reshape<T, T>;
+
+/// The digit network with four slots, for the batch-norm and skip-connection variants of
+/// `siamese-aux` (the 2020 student project's "batch norm + skip" study): conv 3x3 1->32,
+/// `Norm1`, max-pool 2, ReLU, `Block` (on 32 channels at 6x6), conv 3x3 32->64, `Norm2`,
+/// max-pool 2, ReLU, linear 256 -> 200, `Norm3`, ReLU, dropout, linear 200 -> 10.
+pub type DigitNetWith<const N: usize, Norm1, Block, Norm2, Norm3> = Seq![
+    Conv2d<N, SIDE, SIDE, 1, 32, 3, 0, 12, 12>,
+    Norm1,
+    MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
+    Relu<Images<N, 6, 6, 32>>,
+    Block,
+    Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
+    Norm2,
+    MaxPool2d<N, 4, 4, 64, 2, 2, 2>,
+    Relu<Images<N, 2, 2, 64>>,
+    Flatten<N, 2, 2, 64, 256>,
+    Linear<256, 200, N>,
+    Norm3,
+    Relu<Batch<N, 200>>,
+    Dropout<Batch<N, 200>, DROPOUT>,
+    Linear<200, 10, N>,
+];
+
+/// The extra block of `deep` and `skip`: a padded conv 3x3 32->32 and ReLU, on 6x6.
+pub type ExtraConv<const N: usize> =
+    Seq![Conv2d<N, 6, 6, 32, 32, 3, 1, 6, 6>, Relu<Images<N, 6, 6, 32>>];
+
+/// The extra block of `bn-skip`: the same with batch norm before the ReLU.
+pub type ExtraConvBn<const N: usize> = Seq![
+    Conv2d<N, 6, 6, 32, 32, 3, 1, 6, 6>,
+    BatchNorm2d<N, 6, 6, 32>,
+    Relu<Images<N, 6, 6, 32>>,
+];
+
+/// `bn`'s digit network: batch norm after both convolutions and the hidden layer.
+pub type BnDigitNet<const N: usize> = DigitNetWith<
+    N,
+    BatchNorm2d<N, 12, 12, 32>,
+    Same<Images<N, 6, 6, 32>>,
+    BatchNorm2d<N, 4, 4, 64>,
+    BatchNorm1d<N, 200>,
+>;
+
+/// `deep`'s digit network: the extra convolution, no skip connection.
+pub type DeepDigitNet<const N: usize> = DigitNetWith<
+    N,
+    Same<Images<N, 12, 12, 32>>,
+    ExtraConv<N>,
+    Same<Images<N, 4, 4, 64>>,
+    Same<Batch<N, 200>>,
+>;
+
+/// `skip`'s digit network: the extra convolution inside a skip connection.
+pub type SkipDigitNet<const N: usize> = DigitNetWith<
+    N,
+    Same<Images<N, 12, 12, 32>>,
+    Residual<ExtraConv<N>>,
+    Same<Images<N, 4, 4, 64>>,
+    Same<Batch<N, 200>>,
+>;
+
+/// `bn-skip`'s digit network: batch norm everywhere, the extra convolution (with batch
+/// norm) inside a skip connection.
+pub type BnSkipDigitNet<const N: usize> = DigitNetWith<
+    N,
+    BatchNorm2d<N, 12, 12, 32>,
+    Residual<ExtraConvBn<N>>,
+    BatchNorm2d<N, 4, 4, 64>,
+    BatchNorm1d<N, 200>,
+>;
+
+/// A digit network `D` on both images of each of `B` pairs (`B2 = 2B` images), the head on
+/// its outputs: `siamese-aux`'s structure.
+pub type SiameseOf<D, const B: usize, const B2: usize> =
+    Seq<Siamese<D, Digit, [f32; 10], B, B2>, Head<B>>;
 
 /// The digit network of `best`: two padded 3x3 convolutions with batch norm, max-pooling,
 /// a batch-normalised hidden layer with dropout, 10 digit logits.
