@@ -34,7 +34,7 @@ fn epochs(c: &mut Criterion) {
         let recipe = arch.recipe(Some(1));
         let options = RoundOptions {
             evaluate: false,
-            save: false,
+            ..RoundOptions::default()
         };
         group.throughput(Throughput::Elements(2 * macs * PAIRS as u64));
         group.bench_function(arch.name(), |b| {
@@ -50,7 +50,7 @@ fn epochs(c: &mut Criterion) {
     };
     let options = RoundOptions {
         evaluate: false,
-        save: false,
+        ..RoundOptions::default()
     };
     group.throughput(Throughput::Elements(
         2 * P2_MACS_PER_POINT * projects::p2::POINTS as u64 * 10,

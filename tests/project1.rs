@@ -340,7 +340,7 @@ fn p1_results_do_not_depend_on_the_thread_count() {
         fma_peak_gflops: 1.0,
     };
     let options = RoundOptions {
-        save: true,
+        save: Some(host::models::ModelFormat::Device),
         ..RoundOptions::default()
     };
     let fingerprints = |threads: usize| {

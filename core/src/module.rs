@@ -1,6 +1,7 @@
 //! The module abstraction of the handout (`forward`, `backward`, `param`), in Rust.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path};
 use crate::tensor::{Tensor, Zeroable};
 use rand_core::Rng;
 
@@ -78,6 +79,15 @@ pub trait Module: Zeroable {
     /// Calls `visit(buffer)` for every tensor of non-trainable state that inference needs
     /// (batch norm's running statistics), in a fixed order. Saved with the parameters.
     fn visit_buffers(&mut self, _visit: &mut dyn FnMut(&mut [f32])) {}
+
+    /// Calls `visit(path, spec)` for every tensor, with the name and layout PyTorch gives
+    /// it ([`names`](crate::io::names)): the parameters in `visit_params` order and the
+    /// buffers in `visit_buffers` order. A layer without tensors takes its index in the
+    /// chain and visits nothing (the default); chains and layers holding networks say how
+    /// they nest.
+    fn describe(&self, path: &mut Path, _visit: &mut DescribeFn<'_>) {
+        path.layer(|_| {});
+    }
 
     /// Draws fresh parameters with `scheme` (biases follow the scheme's rule) and clears
     /// any state left from training (gradients, running statistics).

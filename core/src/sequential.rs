@@ -1,6 +1,7 @@
 //! Sequential composition whose layer shapes must chain at compile time.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path};
 use crate::module::{Mode, Module};
 use crate::tensor::{Tensor, Zeroable};
 use rand_core::Rng;
@@ -59,6 +60,12 @@ impl<A: Module, B: Module<Input = A::Output>> Module for Seq<A, B> {
     fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
         self.first.visit_buffers(visit);
         self.then.visit_buffers(visit);
+    }
+
+    /// A chain is flat: both halves number their layers in the same sequence.
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        self.first.describe(path, visit);
+        self.then.describe(path, visit);
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {

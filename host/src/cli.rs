@@ -2,10 +2,11 @@
 //! run the projects, print the tables, write the files.
 
 use crate::machine::Machine;
+use crate::models::ModelFormat;
 use crate::output::{self, tables, write_atomically};
 use crate::p1::Arch;
 use crate::progress::Progress;
-use crate::results::RoundOptions;
+use crate::results::{LoadedModel, RoundOptions};
 use crate::{data, memory, p1, p2};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
@@ -56,8 +57,9 @@ pub struct Common {
     /// No progress output (the final tables are still printed).
     #[arg(long, global = true)]
     pub quiet: bool,
-    /// Save the model trained in the first round (seed S) to FILE, in the core's model
-    /// format (needs a single architecture: `p1 --arch NAME` or `p2`).
+    /// Save the model trained in the first round (seed S) to FILE: PyTorch's names and
+    /// layouts if FILE ends in `.safetensors` (for `python/models.py`), else the core's
+    /// model format for devices (needs a single architecture: `p1 --arch NAME` or `p2`).
     #[arg(long, global = true, value_name = "FILE")]
     pub save: Option<PathBuf>,
 }
@@ -83,6 +85,11 @@ struct P1Args {
     /// Directory holding the four MNIST .gz files (default: ./data, else the repository's).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Evaluate this model on every round's pairs instead of training one (needs one
+    /// `--arch`): a `.safetensors` file with PyTorch's names and layouts (e.g. trained with
+    /// `python/models.py`), or a model file of the core. With `--save m.mdl`, converts it.
+    #[arg(long, value_name = "FILE")]
+    load: Option<PathBuf>,
 }
 
 fn parse_learning_rate(text: &str) -> Result<f32, String> {
@@ -171,8 +178,17 @@ fn execute(cli: &Cli) -> Result<(), String> {
             args.arch.clone()
         }
     });
+    let load = match &p1_args {
+        Some(P1Args {
+            load: Some(path),
+            arch,
+            ..
+        }) => Some(read_model(path, arch)?),
+        _ => None,
+    };
     let options = RoundOptions {
-        save: common.save.is_some(),
+        save: common.save.as_deref().map(ModelFormat::of),
+        load,
         ..RoundOptions::default()
     };
 
@@ -252,6 +268,27 @@ pub fn say(text: impl AsRef<str>) {
     if !text.ends_with('\n') {
         let _ = out.write_all(b"\n");
     }
+}
+
+/// Reads `--load`'s file and checks it against the one architecture of `archs`. The bytes
+/// are kept for the whole run (every round evaluates them).
+fn read_model(path: &Path, archs: &[Arch]) -> Result<LoadedModel, String> {
+    let [arch] = archs else {
+        return Err("--load needs a single architecture: `p1 --arch NAME --load FILE`".into());
+    };
+    let bytes = std::fs::read(path).map_err(|e| format!("--load {}: {e}", path.display()))?;
+    let model = LoadedModel {
+        format: ModelFormat::of(path),
+        bytes: Vec::leak(bytes),
+    };
+    arch.check_model(model).map_err(|e| {
+        format!(
+            "--load {}: not a {} model: {e}",
+            path.display(),
+            arch.name()
+        )
+    })?;
+    Ok(model)
 }
 
 /// Creates the output directory (if needed) and checks that a file can be written in it.

@@ -9,11 +9,13 @@
 //!   progress is shown;
 //! - [`results`], [`stats`], [`memory`], [`machine`]: what is measured, how it is
 //!   summarised, and what this core can do (its FMA peak);
-//! - [`output`]: result files, tables, the report and the plots.
+//! - [`output`]: result files, tables, the report and the plots; [`models`]: saved
+//!   models, for devices and for PyTorch.
 pub mod cli;
 pub mod data;
 pub mod machine;
 pub mod memory;
+pub mod models;
 pub mod output;
 pub mod p1;
 pub mod p2;

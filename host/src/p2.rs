@@ -2,7 +2,6 @@
 //! of the `projects` crate (the firmware trains with the same code).
 
 use crate::machine::Machine;
-use crate::output::model_bytes;
 use crate::parallel::map_rounds;
 use crate::progress::Progress;
 use crate::results::{diverged_at, ArchResult, ProjectResults, RoundOptions, RoundResult};
@@ -97,7 +96,9 @@ pub fn run_round(seed: u64, recipe: &Recipe, options: RoundOptions) -> RoundResu
         epoch_losses,
         diverged_at,
         test_predictions: test_raw.iter().copied().zip(test_predicted).collect(),
-        model: options.save.then(|| model_bytes(&mut trainer.net)),
+        model: options
+            .save
+            .map(|format| crate::models::encode(&mut trainer.net, format)),
         ..Default::default()
     }
 }

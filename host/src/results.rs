@@ -1,5 +1,6 @@
 //! What a run measures, in the shape of the `--json` file.
 
+use crate::models::ModelFormat;
 use crate::stats::{mean, sample_std};
 use serde::Serialize;
 
@@ -9,15 +10,27 @@ pub struct RoundOptions {
     /// Measure train and test error after training (benchmarks turn it off; the errors are
     /// then NaN).
     pub evaluate: bool,
-    /// Keep the trained model (in the core's file format) in the round's result.
-    pub save: bool,
+    /// Keep the trained model, in this format, in the round's result.
+    pub save: Option<ModelFormat>,
+    /// Evaluate this model instead of training one (Project 1's `--load`).
+    pub load: Option<LoadedModel>,
+}
+
+/// A model file read once for the whole run (its bytes live as long as the program).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadedModel {
+    /// How the bytes are to be read.
+    pub format: ModelFormat,
+    /// The file's bytes, already checked against the architecture.
+    pub bytes: &'static [u8],
 }
 
 impl Default for RoundOptions {
     fn default() -> Self {
         Self {
             evaluate: true,
-            save: false,
+            save: None,
+            load: None,
         }
     }
 }
@@ -53,7 +66,7 @@ pub struct RoundResult {
     /// JSON; for the plot of the disk).
     #[serde(skip)]
     pub test_predictions: Vec<([f32; 2], usize)>,
-    /// The trained model in the core's file format, when it was asked for.
+    /// The trained model in the format asked for, when it was asked for.
     #[serde(skip)]
     pub model: Option<Vec<u8>>,
 }
@@ -146,7 +159,12 @@ impl ArchResult {
             test_error_mean: mean(&test),
             test_error_std: sample_std(&test),
             flops_per_round,
-            gflops: flops_per_round / mean(&secs) / 1e9,
+            // 0 when nothing was trained (a loaded model).
+            gflops: if flops_per_round > 0.0 {
+                flops_per_round / mean(&secs) / 1e9
+            } else {
+                0.0
+            },
             train_seconds_mean: mean(&secs),
             train_seconds_std: sample_std(&secs),
             diverged_rounds: rounds.iter().filter(|r| r.diverged_at.is_some()).count(),

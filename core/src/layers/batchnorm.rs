@@ -10,6 +10,7 @@
 //! and inverse standard deviation instead of storing it.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
 use crate::module::{Mode, Module};
 use crate::tensor::{Batch, Images, Tensor, Zeroable};
 use rand_core::Rng;
@@ -166,6 +167,16 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
     fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
         visit(&mut self.running_mean);
         visit(&mut self.running_var);
+    }
+
+    /// PyTorch's names: the scale is `weight`, the shift `bias`.
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        path.layer(|path| {
+            visit(path, &TensorSpec::parameter("weight", Shape::vector(C)));
+            visit(path, &TensorSpec::parameter("bias", Shape::vector(C)));
+            visit(path, &TensorSpec::buffer("running_mean", Shape::vector(C)));
+            visit(path, &TensorSpec::buffer("running_var", Shape::vector(C)));
+        });
     }
 
     /// Scale 1, shift 0, running statistics of a standard normal, whatever the scheme.

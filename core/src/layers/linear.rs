@@ -1,6 +1,7 @@
 //! Fully connected layer: `y = x W^T + b`, with hand-written gradients.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
 use crate::kernels::{axpy, matmul_acc, matmul_at_acc};
 use crate::module::Module;
 use crate::tensor::{Batch, Tensor, Zeroable};
@@ -95,6 +96,13 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
     fn visit_params(&mut self, visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {
         visit(self.weight.flat_mut(), self.weight_grad.flat_mut());
         visit(&mut self.bias, &mut self.bias_grad);
+    }
+
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        path.layer(|path| {
+            visit(path, &TensorSpec::parameter("weight", Shape::linear(I, O)));
+            visit(path, &TensorSpec::parameter("bias", Shape::vector(O)));
+        });
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {

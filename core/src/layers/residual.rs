@@ -7,6 +7,7 @@
 //! does not compile inside `Residual`.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path};
 use crate::module::{Mode, Module};
 use crate::tensor::{Tensor, Zeroable};
 use rand_core::Rng;
@@ -76,6 +77,10 @@ impl<M: Module<Output = <M as Module>::Input>> Module for Residual<M> {
 
     fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
         self.inner.visit_buffers(visit);
+    }
+
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        path.layer(|path| path.field("branch", |path| self.inner.describe(path, visit)));
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {

@@ -8,6 +8,7 @@
 //! `Batch<B, 2 * len(Out)>` this is their concatenation, ready for a head network.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path};
 use crate::module::{Mode, Module};
 use crate::tensor::{reshape, reshape_mut, Tensor, Zeroable};
 use core::marker::PhantomData;
@@ -86,6 +87,10 @@ where
 
     fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
         self.net.visit_buffers(visit);
+    }
+
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        path.layer(|path| path.field("net", |path| self.net.describe(path, visit)));
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
@@ -195,6 +200,13 @@ where
     fn visit_buffers(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
         self.first.visit_buffers(visit);
         self.second.visit_buffers(visit);
+    }
+
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        path.layer(|path| {
+            path.field("first", |path| self.first.describe(path, visit));
+            path.field("second", |path| self.second.describe(path, visit));
+        });
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {

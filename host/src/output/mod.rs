@@ -82,10 +82,3 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(&temporary, bytes)?;
     std::fs::rename(&temporary, path)
 }
-
-/// `net` in the core's model file format.
-pub fn model_bytes<N: minidl::Module>(net: &mut N) -> Vec<u8> {
-    let mut bytes = vec![0u8; minidl::io::model_file::encoded_len(net)];
-    minidl::io::model_file::save(net, &mut bytes).expect("buffer sized by encoded_len");
-    bytes
-}

@@ -82,7 +82,7 @@ pub fn device_round(mnist: &Mnist) -> DeviceRound {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(tiny::DATA_SEED);
     let (train, test) = generate_pair_sets(mnist, PAIRS, &mut rng);
     let options = RoundOptions {
-        save: true,
+        save: Some(crate::models::ModelFormat::Device),
         ..RoundOptions::default()
     };
     let result = Arch::TINY.train(

@@ -84,6 +84,10 @@ pub fn run(
         .map(|&arch| {
             let mut recipe = arch.recipe(epochs);
             recipe.lr = lr.unwrap_or(recipe.lr);
+            if options.load.is_some() {
+                // A loaded model is evaluated as it is.
+                recipe.epochs = 0;
+            }
             let rounds = map_rounds(
                 seeds,
                 threads,

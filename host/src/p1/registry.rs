@@ -8,16 +8,17 @@
 use super::train::{train, FromRecipe};
 use super::Recipe;
 use crate::memory::ModelMemory;
-use crate::results::{RoundOptions, RoundResult};
+use crate::models;
+use crate::results::{LoadedModel, RoundOptions, RoundResult};
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
-use minidl::{Adam, AdamConfig, Module, Optimizer, Zeroable};
+use minidl::{boxed_zeroed, Adam, AdamConfig, Module, Optimizer, Tensor, Zeroable};
 use projects::p1::nets::{
     BestNet, BnDigitNet, BnSkipDigitNet, ConvNet, DeepDigitNet, MlpNet, SiameseNet, SiameseOf,
     SkipDigitNet, TinyNet, TwinNet,
 };
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
 use projects::p1::tiny;
-use projects::p1::{PairBatch, BATCH, BATCH_IMAGES, PAIRS};
+use projects::p1::{PairBatch, PairImage, PixelStandardise, BATCH, BATCH_IMAGES, PAIRS};
 
 use crate::data::pairs::PairSet;
 
@@ -220,6 +221,50 @@ pub struct Entry {
     /// Multiply-adds of one training step on a batch.
     macs_per_batch: usize,
     train: TrainFn,
+    check_model: fn(LoadedModel) -> Result<(), String>,
+    parameter_names: fn() -> Vec<String>,
+    logits: LogitsFn,
+}
+
+/// The network's outputs for some pairs; see [`Arch::logits`].
+type LogitsFn = fn(LoadedModel, &[PairImage], PixelStandardise) -> Result<Vec<Vec<f32>>, String>;
+
+/// `model`'s outputs (inference mode) for every pair of `pairs`, standardised with `norm`.
+fn logits<N: Module<Input: PairBatch>>(
+    model: LoadedModel,
+    pairs: &[PairImage],
+    norm: PixelStandardise,
+) -> Result<Vec<Vec<f32>>, String> {
+    let mut net: Box<N> = boxed_zeroed();
+    models::decode(&mut *net, model.format, model.bytes)?;
+    net.set_mode(minidl::Mode::Eval);
+    let mut input: Box<N::Input> = boxed_zeroed();
+    let mut all = Vec::with_capacity(pairs.len());
+    for chunk in pairs.chunks(BATCH) {
+        for k in 0..BATCH {
+            input.set(k, &chunk[k % chunk.len()], norm);
+        }
+        let output = net.forward(&input).flat();
+        let per_pair = output.len() / BATCH;
+        all.extend(
+            output
+                .chunks(per_pair)
+                .take(chunk.len())
+                .map(<[f32]>::to_vec),
+        );
+    }
+    Ok(all)
+}
+
+/// Whether `model` loads into a network `N`.
+fn check_model<N: Module>(model: LoadedModel) -> Result<(), String> {
+    let mut net: Box<N> = boxed_zeroed();
+    models::decode(&mut *net, model.format, model.bytes)
+}
+
+/// The PyTorch names of `N`'s parameter tensors, in `visit_params` order.
+fn parameter_names<N: Module>() -> Vec<String> {
+    models::parameter_names(&*boxed_zeroed::<N>())
 }
 
 /// Trains a new network on `data.0` and measures it on `data.1`; see [`Arch::train`].
@@ -236,6 +281,9 @@ impl Entry {
             memory: ModelMemory::of::<A::Net, A::Optimizer>(),
             macs_per_batch: minidl::training_macs::<A::Net>(),
             train: train::<A::Net, A::Objective, A::Optimizer>,
+            check_model: check_model::<A::Net>,
+            parameter_names: parameter_names::<A::Net>,
+            logits: logits::<A::Net>,
         }
     }
 }
@@ -343,6 +391,29 @@ impl Arch {
     /// What the core needs to train this architecture at its batch size.
     pub fn memory(self) -> ModelMemory {
         self.0.memory
+    }
+
+    /// Whether `model` loads into this architecture's network; the error names the tensor
+    /// that does not fit.
+    pub fn check_model(self, model: LoadedModel) -> Result<(), String> {
+        (self.0.check_model)(model)
+    }
+
+    /// The PyTorch names of the parameter tensors (`0.net.0.weight`, ...), in the order of
+    /// `visit_params` and of the gradient norms.
+    pub fn parameter_names(self) -> Vec<String> {
+        (self.0.parameter_names)()
+    }
+
+    /// The outputs of `model` (this architecture's) for `pairs` standardised with `norm`,
+    /// in inference mode: what `python/models.py`'s twin must reproduce.
+    pub fn logits(
+        self,
+        model: LoadedModel,
+        pairs: &[PairImage],
+        norm: PixelStandardise,
+    ) -> Result<Vec<Vec<f32>>, String> {
+        (self.0.logits)(model, pairs, norm)
     }
 
     /// Trains a new network of this architecture on `data.0` with `recipe` and reports its

@@ -5,7 +5,7 @@
 use super::registry::AdamOptimizer;
 use super::Recipe;
 use crate::data::pairs::PairSet;
-use crate::output::model_bytes;
+use crate::models;
 use crate::results::{diverged_at, RoundOptions, RoundResult};
 use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{boxed_zeroed, AdamConfig, Init, Mode, Module, Optimizer};
@@ -142,13 +142,15 @@ where
         epoch_train_error,
         epoch_test_error,
         diverged_at,
-        model: options.save.then(|| model_bytes(net)),
+        model: options.save.map(|format| models::encode(net, format)),
         ..Default::default()
     }
 }
 
 /// Builds, initialises and trains a network `N` with objective `O` and optimiser `A` on one
-/// round's data (the registry instantiates it for every architecture).
+/// round's data (the registry instantiates it for every architecture). With
+/// `options.load`, the network starts as the loaded model ([`crate::p1::run`] then asks
+/// for 0 epochs: it is evaluated as it is).
 pub fn train<N, O, A>(
     data: (&PairSet, &PairSet),
     seed: u64,
@@ -163,6 +165,10 @@ where
 {
     let mut net: Box<N> = boxed_zeroed();
     net.init(Init::PyTorchDefault, rng);
+    if let Some(model) = options.load {
+        models::decode(&mut *net, model.format, model.bytes)
+            .expect("the model was checked against the architecture before the run");
+    }
     let mut objective: Box<O> = boxed_zeroed();
     objective.configure(recipe);
     let mut optimizer: Box<A> = boxed_zeroed();

@@ -19,6 +19,7 @@
 //! im2col path for unpadded layers on AVX2 would add the same terms in the same order.
 
 use crate::init::Init;
+use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
 use crate::kernels::axpy;
 use crate::kernels::target;
 use crate::module::Module;
@@ -189,6 +190,16 @@ impl<
     fn visit_params(&mut self, visit: &mut dyn FnMut(&mut [f32], &mut [f32])) {
         visit(self.weight.flat_mut(), self.weight_grad.flat_mut());
         visit(&mut self.bias, &mut self.bias_grad);
+    }
+
+    fn describe(&self, path: &mut Path, visit: &mut DescribeFn<'_>) {
+        path.layer(|path| {
+            visit(
+                path,
+                &TensorSpec::parameter("weight", Shape::conv(K, CI, CO)),
+            );
+            visit(path, &TensorSpec::parameter("bias", Shape::vector(CO)));
+        });
     }
 
     fn init<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
