@@ -120,13 +120,37 @@ fn project1_files_agree_and_cover_every_architecture() {
         );
     }
     assert!(report.contains("Weight sharing") && report.contains("auxiliary"));
-    for plot in ["p1_test_error", "p1_learning_curves"] {
+    let mut plots = vec![
+        "p1_test_error".to_string(),
+        "p1_learning_curves".to_string(),
+    ];
+    plots.extend(archs.map(|a| format!("p1_grad_norms_{a}")));
+    for plot in &plots {
         assert!(
             report.contains(&format!("]({plot}.png)")),
             "REPORT.md embeds {plot}"
         );
     }
-    check_plots(&dir, &["p1_test_error", "p1_learning_curves"]);
+    check_plots(&dir, &plots.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Gradient norms: per round, per epoch, one positive norm per named parameter tensor.
+    for arch in results {
+        let names = arch["grad_norm_names"].as_array().unwrap();
+        let expected = host::p1::Arch::from_name(arch["arch"].as_str().unwrap())
+            .unwrap()
+            .parameter_names();
+        assert_eq!(names.len(), expected.len());
+        assert!(names.iter().zip(&expected).all(|(a, b)| a == b));
+        for round in arch["rounds"].as_array().unwrap() {
+            let epochs = round["grad_norms"].as_array().unwrap();
+            assert_eq!(epochs.len(), 2, "one list per epoch");
+            for norms in epochs {
+                let norms = norms.as_array().unwrap();
+                assert_eq!(norms.len(), names.len());
+                assert!(norms.iter().all(|n| n.as_f64().unwrap() > 0.0));
+            }
+        }
+    }
 }
 
 #[test]

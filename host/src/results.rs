@@ -62,6 +62,10 @@ pub struct RoundResult {
     /// learning curves and never used for a decision (not written to JSON).
     #[serde(skip)]
     pub epoch_test_error: Vec<f32>,
+    /// Per epoch, the L2 norm of each parameter tensor's gradient (in the order of the
+    /// architecture's `grad_norm_names`) averaged over the epoch's batches (Project 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grad_norms: Vec<Vec<f32>>,
     /// Project 2: the test points of the round with their predicted class (not written to
     /// JSON; for the plot of the disk).
     #[serde(skip)]
@@ -123,6 +127,10 @@ pub struct ArchResult {
     /// Bytes the core needs to train the model (parameters, gradients, optimiser state,
     /// activations at the batch size).
     pub memory: crate::memory::ModelMemory,
+    /// The names of the parameter tensors (PyTorch's, as in the `.safetensors` files),
+    /// in the order of every round's `grad_norms` (Project 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grad_norm_names: Vec<String>,
     /// Every round, in seed order.
     pub rounds: Vec<RoundResult>,
 }
@@ -170,6 +178,7 @@ impl ArchResult {
             diverged_rounds: rounds.iter().filter(|r| r.diverged_at.is_some()).count(),
             unfit_rounds: rounds.iter().filter(|r| r.unfit()).count(),
             memory,
+            grad_norm_names: Vec::new(),
             rounds,
         }
     }

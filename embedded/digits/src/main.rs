@@ -120,6 +120,7 @@ pub extern "C" fn firmware_main() -> u32 {
             objective: &mut *objective,
             optimizer: &mut *optimizer,
             input: &mut *input,
+            grad_norms: None,
         }
         .epoch::<MB, _, _>((epoch, &SCHEDULE), pair, train.norm, order, BATCH, &mut rng);
         ticks += clock::ticks() - start;

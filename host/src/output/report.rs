@@ -146,6 +146,22 @@ pub fn markdown(report: &BTreeMap<&str, ProjectResults>, plots: &[String]) -> St
             );
             out.push_str(&p);
         }
+        let grad_plots: Vec<String> = results
+            .iter()
+            .filter_map(|a| plot(&crate::output::plots::grad_norms_plot(&a.arch)))
+            .collect();
+        if !grad_plots.is_empty() {
+            out.push_str(
+                "### Gradient norms
+
+The L2 norm of each layer's weight gradient, averaged over each epoch's \
+                 batches and over the rounds (`grad_norms` in results.json, with the biases; layers named as in \
+                 the `.safetensors` files and `python/models.py`).\n\n",
+            );
+            for p in grad_plots {
+                out.push_str(&p);
+            }
+        }
     }
     if let Some(p2) = report.get("p2") {
         out.push_str("## Project 2: the mini framework on the disk task\n\n");

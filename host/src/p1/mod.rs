@@ -94,14 +94,17 @@ pub fn run(
                 |seed| run_round(arch, mnist, seed, &recipe, options),
                 |round| progress.round_done(arch.name(), round),
             );
-            ArchResult::new(
-                arch.name(),
-                arch.params(),
-                recipe.epochs,
-                arch.memory(),
-                arch.flops_per_round(recipe.epochs),
-                rounds,
-            )
+            ArchResult {
+                grad_norm_names: arch.parameter_names(),
+                ..ArchResult::new(
+                    arch.name(),
+                    arch.params(),
+                    recipe.epochs,
+                    arch.memory(),
+                    arch.flops_per_round(recipe.epochs),
+                    rounds,
+                )
+            }
         })
         .collect();
     ProjectResults {

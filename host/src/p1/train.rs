@@ -103,15 +103,22 @@ where
     let pair = |i: usize| (train.input[i], train.target[i], train.classes[i]);
     let mut curve_time = std::time::Duration::ZERO;
     let start = Instant::now();
+    let mut tensors = 0;
+    net.visit_params(&mut |_, _| tensors += 1);
+    let mut grad_norms = Vec::with_capacity(recipe.epochs);
     for epoch in 0..recipe.epochs {
+        let mut norms = vec![0.0f32; tensors];
         let stats = Learner {
             net: &mut *net,
             objective: &mut *objective,
             optimizer: &mut *optimizer,
             input: &mut *input,
+            grad_norms: Some(&mut norms),
         }
         .epoch::<BATCH, _, _>((epoch, &schedule), pair, norm, &mut order, BATCH, rng);
         epoch_losses.push(stats.loss);
+        let batches = (stats.seen / BATCH).max(1) as f32;
+        grad_norms.push(norms.iter().map(|n| n / batches).collect());
         if !stats.loss.is_finite() {
             break;
         }
@@ -141,6 +148,7 @@ where
         epoch_losses,
         epoch_train_error,
         epoch_test_error,
+        grad_norms,
         diverged_at,
         model: options.save.map(|format| models::encode(net, format)),
         ..Default::default()

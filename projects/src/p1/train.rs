@@ -52,6 +52,10 @@ pub struct Learner<'a, N: Module, O, A> {
     pub optimizer: &'a mut A,
     /// The network's input, reused for every micro-batch.
     pub input: &'a mut N::Input,
+    /// When given, one slot per parameter tensor (in `visit_params` order): each batch adds
+    /// the L2 norm of that tensor's gradient, as the optimiser receives it. Divide by the
+    /// number of batches for the epoch's mean. One pass over the gradients per step.
+    pub grad_norms: Option<&'a mut [f32]>,
 }
 
 impl<N, O, A> Learner<'_, N, O, A>
@@ -123,6 +127,13 @@ where
                 loss *= scale;
             }
             total += loss;
+            if let Some(norms) = self.grad_norms.as_deref_mut() {
+                let mut slot = norms.iter_mut();
+                self.net.visit_params(&mut |_, grad| {
+                    let squares: f32 = grad.iter().map(|g| g * g).sum();
+                    *slot.next().expect("a slot per parameter tensor") += libm::sqrtf(squares);
+                });
+            }
             self.optimizer.step(self.net);
         }
         stats.loss = total / count as f32;
@@ -189,6 +200,26 @@ mod tests {
     /// Trains a tiny net for one epoch of batches of 4 pairs, `MB` at a time; returns its
     /// parameters and the epoch's loss.
     fn train<const MB: usize, const MB2: usize>() -> (Params, f32) {
+        let (mut net, loss) = train_epoch::<MB, MB2>(4, None);
+        (params(&mut net), loss)
+    }
+
+    fn params<const MB: usize, const MB2: usize>(net: &mut TinyNet<MB, MB2>) -> Params {
+        let mut params = [0.0; <TinyNet<1, 2> as Module>::PARAMS];
+        let mut at = 0;
+        net.visit_params(&mut |p, _| {
+            params[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        });
+        params
+    }
+
+    /// One epoch of the 16 pairs in batches of `batch`, `MB` at a time, recording gradient
+    /// norms into `grad_norms` when given; returns the net and the epoch's loss.
+    fn train_epoch<const MB: usize, const MB2: usize>(
+        batch: usize,
+        grad_norms: Option<&mut [f32]>,
+    ) -> (TinyNet<MB, MB2>, f32) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
         let mut net = TinyNet::<MB, MB2>::zeroed();
         net.init(Init::PyTorchDefault, &mut rng);
@@ -217,16 +248,34 @@ mod tests {
             objective: &mut objective,
             optimizer: &mut optimizer,
             input: &mut input,
+            grad_norms,
         }
-        .epoch::<MB, _, _>((0, &schedule), pair, norm, &mut order, 4, &mut rng);
+        .epoch::<MB, _, _>((0, &schedule), pair, norm, &mut order, batch, &mut rng);
         assert_eq!(stats.seen, 16);
-        let mut params = [0.0; <TinyNet<1, 2> as Module>::PARAMS];
-        let mut at = 0;
-        net.visit_params(&mut |p, _| {
-            params[at..at + p.len()].copy_from_slice(p);
-            at += p.len();
+        (net, stats.loss)
+    }
+
+    #[test]
+    fn gradient_norms_are_those_of_the_step_and_change_nothing() {
+        // One batch of all 16 pairs, 4 at a time: one step, whose gradients stay in the net.
+        let mut norms = [0.0f32; 12];
+        let (mut recorded, _) = train_epoch::<4, 8>(16, Some(&mut norms));
+        let (mut plain, _) = train_epoch::<4, 8>(16, None);
+        let bits = |p: Params| p.map(f32::to_bits);
+        assert_eq!(bits(params(&mut recorded)), bits(params(&mut plain)));
+        let mut t = 0;
+        recorded.visit_params(&mut |_, grad| {
+            let norm = grad
+                .iter()
+                .map(|&g| f64::from(g) * f64::from(g))
+                .sum::<f64>()
+                .sqrt();
+            assert!(norm > 0.0, "tensor {t} has a gradient");
+            let relative = (f64::from(norms[t]) - norm).abs() / norm;
+            assert!(relative < 1e-5, "tensor {t}: {} vs {norm}", norms[t]);
+            t += 1;
         });
-        (params, stats.loss)
+        assert_eq!(t, norms.len(), "a slot per tensor");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 mod p1;
 mod p2;
 
-use p1::{LearningCurves, TestErrorBars};
+use p1::{GradNorms, LearningCurves, TestErrorBars};
 use p2::{Disk, Loss};
 
 type Drawn = Result<(), Box<dyn std::error::Error>>;
@@ -68,6 +68,14 @@ pub fn draw_all(
             &LearningCurves(&p1.results),
         )?;
         names.push("p1_learning_curves".to_string());
+        for arch in &p1.results {
+            let plot = GradNorms(arch);
+            if plot.curves().iter().any(|(_, c)| !c.is_empty()) {
+                let name = grad_norms_plot(&arch.arch);
+                render(dir, &name, SIZE, &plot)?;
+                names.push(name);
+            }
+        }
     }
     if let Some(arch) = report.get("p2").and_then(|p| p.results.first()) {
         if let Some(round) = arch.rounds.iter().find(|r| !r.test_predictions.is_empty()) {
@@ -80,6 +88,11 @@ pub fn draw_all(
         }
     }
     Ok(names)
+}
+
+/// The name of the gradient-norm plot of architecture `arch` (without extension).
+pub fn grad_norms_plot(arch: &str) -> String {
+    format!("p1_grad_norms_{arch}")
 }
 
 /// Picks one per-epoch series out of a round.

@@ -1,7 +1,7 @@
 //! The Project 1 plots: test error per architecture, learning curves.
 
 use super::{mean_curve, Drawn, Plot, Series};
-use crate::results::ArchResult;
+use crate::results::{ArchResult, RoundResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -151,6 +151,102 @@ impl Plot for LearningCurves<'_> {
                 .label_font(("sans-serif", 15))
                 .draw()?;
         }
+        Ok(())
+    }
+}
+
+/// Project 1, one architecture: the mean (over rounds) L2 norm of each weight tensor's
+/// gradient per epoch, one line per layer, log scale (the student project's plot).
+pub(super) struct GradNorms<'a>(pub(super) &'a ArchResult);
+
+impl GradNorms<'_> {
+    /// `(layer name, mean norm per epoch)` of every weight tensor (biases left out).
+    pub(super) fn curves(&self) -> Vec<(String, Vec<f64>)> {
+        let arch = self.0;
+        let rounds: Vec<&RoundResult> = arch
+            .rounds
+            .iter()
+            .filter(|r| r.diverged_at.is_none() && !r.grad_norms.is_empty())
+            .collect();
+        let epochs = rounds.iter().map(|r| r.grad_norms.len()).min().unwrap_or(0);
+        arch.grad_norm_names
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| name.ends_with("weight"))
+            .map(|(t, name)| {
+                let curve = (0..epochs)
+                    .map(|e| {
+                        let sum: f64 = rounds.iter().map(|r| r.grad_norms[e][t] as f64).sum();
+                        sum / rounds.len() as f64
+                    })
+                    .collect();
+                (name.trim_end_matches(".weight").to_string(), curve)
+            })
+            .collect()
+    }
+}
+
+impl Plot for GradNorms<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let curves = self.curves();
+        let epochs = curves
+            .iter()
+            .map(|(_, c)| c.len())
+            .max()
+            .unwrap_or(1)
+            .max(2);
+        let positive = || {
+            curves
+                .iter()
+                .flat_map(|(_, c)| c)
+                .copied()
+                .filter(|&v| v > 0.0)
+        };
+        let low = positive().fold(f64::INFINITY, f64::min).min(1.0) / 1.5;
+        let high = positive().fold(0.0, f64::max).max(low * 10.0) * 1.5;
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "{}: gradient L2 norm per layer (mean over the epoch's batches and the rounds)",
+                    self.0.arch
+                ),
+                ("sans-serif", 18),
+            )
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(1f64..epochs as f64, (low..high).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("gradient norm (log)")
+            .axis_desc_style(("sans-serif", 16))
+            .draw()?;
+        for (i, (name, curve)) in curves.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            let points = curve
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v > 0.0)
+                .map(|(e, &v)| ((e + 1) as f64, v));
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                .label(format!("layer {name}"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font(("sans-serif", 13))
+            .draw()?;
         Ok(())
     }
 }
