@@ -7,10 +7,12 @@ use crate::output::{self, tables, write_atomically};
 use crate::p1::Arch;
 use crate::progress::Progress;
 use crate::results::{LoadedModel, RoundOptions};
+use crate::sweep::{Param, Sweep};
 use crate::{data, memory, p1, p2};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,9 +33,10 @@ pub struct Cli {
 /// Flags shared by every project.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// Rounds per architecture; each round draws new data and a new initialisation.
-    #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    pub rounds: u64,
+    /// Rounds per architecture; each round draws new data and a new initialisation
+    /// (default: 10; for `sweep`, 4 per value).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub rounds: Option<u64>,
     /// Base seed: round r uses seed S + r, so `--seed 3 --rounds 1` repeats round 3 of
     /// `--seed 0`.
     #[arg(long, global = true, default_value_t = 0)]
@@ -51,9 +54,10 @@ pub struct Common {
     #[arg(long, global = true, value_name = "LR", value_parser = parse_learning_rate)]
     pub lr: Option<f32>,
     /// Directory for results.json, results.csv, the plots and REPORT.md (created if
-    /// needed; existing files are replaced whole).
-    #[arg(long, global = true, value_name = "DIR", default_value = "results")]
-    pub out: PathBuf,
+    /// needed; existing files are replaced whole). Default: results/ (for `sweep`:
+    /// results/sweep-ARCH-PARAM/).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// No progress output (the final tables are still printed).
     #[arg(long, global = true)]
     pub quiet: bool,
@@ -64,12 +68,56 @@ pub struct Common {
     pub save: Option<PathBuf>,
 }
 
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+#[derive(Subcommand, Debug, Clone, PartialEq)]
 enum Project {
     /// Project 1: is the first of two MNIST digits <= the second? Compares architectures.
     P1(P1Args),
     /// Project 2: a 2-25-25-25-2 network learns a disk, trained with MSE and SGD.
     P2,
+    /// One hyper-parameter of one Project 1 architecture at several values, measured on
+    /// validation pairs from the MNIST training split (never the test split).
+    Sweep(SweepArgs),
+}
+
+/// Flags of `sweep`.
+#[derive(Args, Debug, Clone, PartialEq)]
+struct SweepArgs {
+    /// The architecture (for a width parameter: siamese-aux).
+    #[arg(long, value_parser = parse_arch)]
+    arch: Arch,
+    /// The parameter: lr, aux-weight, weight-decay, epochs, conv1-channels,
+    /// conv2-channels or hidden-units (the widths are compiled variants of siamese-aux).
+    #[arg(long, value_parser = parse_param)]
+    param: Param,
+    /// The values tried, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true, value_parser = parse_value)]
+    values: Vec<f64>,
+    /// K-fold cross-validation over each round's training pairs (2 to 10); without it,
+    /// 1,000 validation pairs of other training images per round.
+    #[arg(long, value_name = "K")]
+    folds: Option<usize>,
+    /// Epochs per training (default: the architecture's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    epochs: Option<u64>,
+    /// Directory holding the four MNIST .gz files (default: ./data, else the repository's).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+fn parse_param(name: &str) -> Result<Param, String> {
+    Param::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown parameter '{name}' (known: {})",
+            Param::names().join(", ")
+        )
+    })
+}
+
+fn parse_value(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("'{text}' is not a number"))
 }
 
 /// Flags of Project 1.
@@ -137,17 +185,25 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 
 fn execute(cli: &Cli) -> Result<(), String> {
     let common = &cli.common;
+    if let Some(Project::Sweep(args)) = &cli.project {
+        return sweep(common, args);
+    }
+    let rounds = common.rounds.unwrap_or(10);
+    let out = common
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results"));
     // Everything the user gave is checked before any training starts.
     if let Some(path) = &common.json {
         check_writable("--json", path)?;
     }
-    check_out_dir(&common.out)?;
+    check_out_dir(&out)?;
     if let Some(path) = &common.save {
         check_writable("--save", path)?;
         let single = match &cli.project {
             Some(Project::P1(args)) => args.arch.len() == 1,
             Some(Project::P2) => true,
-            None => false,
+            None | Some(Project::Sweep(_)) => false,
         };
         if !single {
             return Err("--save needs a single architecture: `p1 --arch NAME` or `p2`".into());
@@ -156,7 +212,7 @@ fn execute(cli: &Cli) -> Result<(), String> {
     let p1_args = match &cli.project {
         None => Some(P1Args::default()),
         Some(Project::P1(args)) => Some(args.clone()),
-        Some(Project::P2) => None,
+        Some(Project::P2 | Project::Sweep(_)) => None,
     };
     let mnist = match &p1_args {
         Some(args) => Some(data::load_for_pairs(args.data.as_deref())?),
@@ -168,9 +224,7 @@ fn execute(cli: &Cli) -> Result<(), String> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let seeds: Vec<u64> = (0..common.rounds)
-        .map(|r| common.seed.wrapping_add(r))
-        .collect();
+    let seeds: Vec<u64> = (0..rounds).map(|r| common.seed.wrapping_add(r)).collect();
     let archs = p1_args.as_ref().map(|args| {
         if args.arch.is_empty() {
             Arch::DEFAULT.to_vec()
@@ -230,11 +284,11 @@ fn execute(cli: &Cli) -> Result<(), String> {
             memory::human(peak as usize)
         ));
     }
-    let written = output::write_all(&common.out, &report)?;
+    let written = output::write_all(&out, &report)?;
     say(format!(
         "Wrote {} to {}/",
         written.join(", "),
-        common.out.display()
+        out.display()
     ));
     if let Some(path) = &common.json {
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
@@ -255,6 +309,73 @@ fn execute(cli: &Cli) -> Result<(), String> {
             path.display()
         ));
     }
+    Ok(())
+}
+
+/// `host sweep`: checks the flags, runs every value's rounds, writes the files.
+fn sweep(common: &Common, args: &SweepArgs) -> Result<(), String> {
+    for (given, flag) in [
+        (common.save.is_some(), "--save"),
+        (common.json.is_some(), "--json"),
+    ] {
+        if given {
+            return Err(format!(
+                "{flag} is not for sweep (it writes sweep.json and sweep.csv to --out)"
+            ));
+        }
+    }
+    let sweep = Sweep {
+        arch: args.arch,
+        param: args.param,
+        values: args.values.clone(),
+        folds: args.folds,
+        rounds: common.rounds.unwrap_or(4),
+        seed: common.seed,
+        epochs: args.epochs.map(|e| e as usize),
+        lr: common.lr,
+    };
+    sweep.check()?;
+    let out = common.out.clone().unwrap_or_else(|| {
+        Path::new("results").join(format!("sweep-{}-{}", args.arch.name(), args.param.name()))
+    });
+    check_out_dir(&out)?;
+    let mnist = data::load_for_pairs(args.data.as_deref())?;
+    let threads = common.threads.map(|t| t as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let runs = sweep.values.len() as u64 * sweep.rounds * sweep.folds.unwrap_or(1) as u64;
+    let progress = Progress::new(runs, common.quiet);
+    let result = sweep.run(&mnist, threads, &progress);
+    progress.finish();
+    // The command that regenerates the sweep, for the table.
+    let values: Vec<String> = sweep.values.iter().map(f64::to_string).collect();
+    let mut command = format!(
+        "cargo run -p host --release -- sweep --arch {} --param {} --values {} --rounds {}",
+        args.arch.name(),
+        args.param.name(),
+        values.join(","),
+        sweep.rounds
+    );
+    for (flag, value) in [
+        ("--folds", sweep.folds.map(|k| k.to_string())),
+        ("--epochs", args.epochs.map(|e| e.to_string())),
+        ("--lr", sweep.lr.map(|l| l.to_string())),
+        ("--seed", (sweep.seed != 0).then(|| sweep.seed.to_string())),
+    ] {
+        if let Some(value) = value {
+            let _ = write!(command, " {flag} {value}");
+        }
+    }
+    let markdown = result.markdown(&command);
+    say(markdown.lines().skip(6).collect::<Vec<_>>().join("\n"));
+    let written = result.write(&out, sweep.param, &command)?;
+    say(format!(
+        "Wrote {} to {}/",
+        written.join(", "),
+        out.display()
+    ));
     Ok(())
 }
 

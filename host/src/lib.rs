@@ -7,6 +7,7 @@
 //!   [`p1::registry`], its training loop in [`p1::train`]);
 //! - [`parallel`], [`progress`]: rounds over threads, deterministically, and how their
 //!   progress is shown;
+//! - [`sweep`]: one hyper-parameter at several values, on validation pairs;
 //! - [`results`], [`stats`], [`memory`], [`machine`]: what is measured, how it is
 //!   summarised, and what this core can do (its FMA peak);
 //! - [`output`]: result files, tables, the report and the plots; [`models`]: saved
@@ -23,3 +24,4 @@ pub mod parallel;
 pub mod progress;
 pub mod results;
 pub mod stats;
+pub mod sweep;

@@ -36,6 +36,12 @@ impl Progress {
 
     /// Called (from any worker thread) when a round of `arch` finished.
     pub fn round_done(&self, arch: &str, round: &RoundResult) {
+        self.done_measuring(arch, round, "test error");
+    }
+
+    /// As [`round_done`](Self::round_done), for a round whose `test_error` measures
+    /// something else (`what`, e.g. a sweep's validation error).
+    pub fn done_measuring(&self, arch: &str, round: &RoundResult, what: &str) {
         match self {
             Progress::Bar(bar) => {
                 bar.set_message(format!("{arch}, seed {}", round.seed));
@@ -45,11 +51,11 @@ impl Progress {
                 let outcome = match round.diverged_at {
                     Some(epoch) => format!("diverged at epoch {epoch}"),
                     None if round.unfit() => format!(
-                        "test error {:.2}%, DID NOT FIT its training set (train error {:.2}%)",
+                        "{what} {:.2}%, DID NOT FIT its training set (train error {:.2}%)",
                         100.0 * round.test_error,
                         100.0 * round.train_error
                     ),
-                    None => format!("test error {:.2}%", 100.0 * round.test_error),
+                    None => format!("{what} {:.2}%", 100.0 * round.test_error),
                 };
                 crate::cli::say(format!(
                     "  done: {arch} seed {}: {outcome}, {:.2} s",

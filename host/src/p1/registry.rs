@@ -14,7 +14,7 @@ use minidl::rand_xoshiro::Xoshiro256PlusPlus;
 use minidl::{boxed_zeroed, Adam, AdamConfig, Module, Optimizer, Tensor, Zeroable};
 use projects::p1::nets::{
     BestNet, BnDigitNet, BnSkipDigitNet, ConvNet, DeepDigitNet, MlpNet, SiameseNet, SiameseOf,
-    SkipDigitNet, TinyNet, TwinNet,
+    SizedDigitNet, SkipDigitNet, TinyNet, TwinNet,
 };
 use projects::p1::objective::{CompareDigits, Objective, TargetOnly, WithAuxLoss};
 use projects::p1::tiny;
@@ -33,7 +33,7 @@ pub trait Architecture: 'static {
     /// Adam sized for the network (`Adam<{ <Net as Module>::PARAMS }>`).
     type Optimizer: AdamOptimizer;
     /// Learning rate, auxiliary weight, augmentation; chosen on validation pairs from the
-    /// MNIST training split (`examples/tune.rs`), never on the test split.
+    /// MNIST training split (`host sweep`, `docs/tuning/`), never on the test split.
     const RECIPE: Recipe;
 }
 
@@ -93,7 +93,7 @@ impl Architecture for Siamese {
     type Net = SiameseNet<BATCH, BATCH_IMAGES>;
     type Objective = TargetOnly<BATCH>;
     type Optimizer = Adam<{ <SiameseNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
-    /// 4e-3, the lowest validation error of its grid (`docs/tuning/siamese-lr.md`): at 8e-3
+    /// 4e-3, the lowest validation error of its grid (`docs/tuning/siamese-lr/sweep.md`): at 8e-3
     /// 4 rounds in 100 ended above 2% training error (one never learned), and at 1.6e-2
     /// most rounds collapse.
     const RECIPE: Recipe = Recipe {
@@ -138,7 +138,7 @@ impl Architecture for Best {
     type Net = BestNet<BATCH, BATCH_IMAGES>;
     type Objective = CompareDigits<BATCH, BATCH_IMAGES>;
     type Optimizer = Adam<{ <BestNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
-    /// 8e-3, the lowest mean validation error of its grid (`docs/tuning/best-lr.md`), though
+    /// 8e-3, the lowest mean validation error of its grid (`docs/tuning/best-lr/sweep.md`), though
     /// 2e-3 to 1.6e-2 are all within one standard deviation of it.
     const RECIPE: Recipe = Recipe {
         lr: 8e-3,
@@ -156,7 +156,7 @@ impl Architecture for Tiny {
     type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
     type Optimizer = Adam<{ <TinyNet<BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
     /// `projects::p1::tiny`'s, which the firmware uses too: learning rate and auxiliary
-    /// weight from `docs/tuning/tiny-*.md`, at 50 epochs (at 25 the small network's
+    /// weight from `docs/tuning/tiny-*/sweep.md`, at 50 epochs (at 25 the small network's
     /// validation error was about 1.5 points higher).
     const RECIPE: Recipe = Recipe {
         epochs: tiny::SCHEDULE.epochs,
@@ -170,15 +170,15 @@ impl Architecture for Tiny {
 /// The batch-norm and skip-connection variants of `siamese-aux` (its objective, head and
 /// recipe, not tuned again; see [`Arch::VARIANTS`]): `$name` with the digit network `$digit`.
 macro_rules! siamese_aux_variant {
-    ($(#[$doc:meta])* $ty:ident, $name:literal, $digit:ident) => {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $digit:ty) => {
         $(#[$doc])*
         pub struct $ty;
         impl Architecture for $ty {
             const NAME: &'static str = $name;
-            type Net = SiameseOf<$digit<BATCH_IMAGES>, BATCH, BATCH_IMAGES>;
+            type Net = SiameseOf<$digit, BATCH, BATCH_IMAGES>;
             type Objective = WithAuxLoss<BATCH, BATCH_IMAGES>;
             type Optimizer =
-                Adam<{ <SiameseOf<$digit<BATCH_IMAGES>, BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
+                Adam<{ <SiameseOf<$digit, BATCH, BATCH_IMAGES> as Module>::PARAMS }>;
             const RECIPE: Recipe = SiameseAux::RECIPE;
         }
     };
@@ -188,26 +188,35 @@ siamese_aux_variant!(
     /// `bn`: `siamese-aux` with batch norm after both convolutions and the hidden layer.
     Bn,
     "bn",
-    BnDigitNet
+    BnDigitNet<BATCH_IMAGES>
 );
 siamese_aux_variant!(
     /// `deep`: `siamese-aux` with a third convolution (32 -> 32, padded, at 6x6).
     Deep,
     "deep",
-    DeepDigitNet
+    DeepDigitNet<BATCH_IMAGES>
 );
 siamese_aux_variant!(
     /// `skip`: `deep` with a skip connection around its third convolution.
     Skip,
     "skip",
-    SkipDigitNet
+    SkipDigitNet<BATCH_IMAGES>
 );
 siamese_aux_variant!(
     /// `bn-skip`: `skip` with batch norm after every convolution and the hidden layer.
     BnSkip,
     "bn-skip",
-    BnSkipDigitNet
+    BnSkipDigitNet<BATCH_IMAGES>
 );
+
+// The width variants of `siamese-aux` that `host sweep` trains for its width parameters
+// (each side of the default 32 / 64 / 200): named `siamese-aux-PARAM-VALUE`.
+siamese_aux_variant!(Conv1x16, "siamese-aux-conv1-channels-16", SizedDigitNet<BATCH_IMAGES, 16, 64, 256, 200>);
+siamese_aux_variant!(Conv1x64, "siamese-aux-conv1-channels-64", SizedDigitNet<BATCH_IMAGES, 64, 64, 256, 200>);
+siamese_aux_variant!(Conv2x32, "siamese-aux-conv2-channels-32", SizedDigitNet<BATCH_IMAGES, 32, 32, 128, 200>);
+siamese_aux_variant!(Conv2x128, "siamese-aux-conv2-channels-128", SizedDigitNet<BATCH_IMAGES, 32, 128, 512, 200>);
+siamese_aux_variant!(Hidden100, "siamese-aux-hidden-units-100", SizedDigitNet<BATCH_IMAGES, 32, 64, 256, 100>);
+siamese_aux_variant!(Hidden400, "siamese-aux-hidden-units-400", SizedDigitNet<BATCH_IMAGES, 32, 64, 256, 400>);
 
 /// What the rest of the host knows of an architecture: its entry, with the generic code
 /// instantiated for its types.
@@ -342,6 +351,45 @@ impl Arch {
     /// `--arch` (not by default: with them a default run would take about twice as long).
     pub const VARIANTS: [Arch; 4] = [Arch::BN, Arch::DEEP, Arch::SKIP, Arch::BN_SKIP];
 
+    /// `siamese-aux` with other widths, for `host sweep`'s width parameters only (see
+    /// [`Arch::with_width`]).
+    pub const WIDTHS: [Arch; 6] = [
+        Arch(&Entry::of::<Conv1x16>()),
+        Arch(&Entry::of::<Conv1x64>()),
+        Arch(&Entry::of::<Conv2x32>()),
+        Arch(&Entry::of::<Conv2x128>()),
+        Arch(&Entry::of::<Hidden100>()),
+        Arch(&Entry::of::<Hidden400>()),
+    ];
+
+    /// The width parameters of `host sweep` and `siamese-aux`'s own value of each.
+    pub const WIDTH_PARAMS: [(&'static str, usize); 3] = [
+        ("conv1-channels", 32),
+        ("conv2-channels", 64),
+        ("hidden-units", 200),
+    ];
+
+    /// `siamese-aux` with width parameter `param` (of [`WIDTH_PARAMS`](Self::WIDTH_PARAMS))
+    /// set to `value`, if that variant is compiled; `Err` lists the values that are.
+    pub fn with_width(param: &str, value: usize) -> Result<Arch, Vec<usize>> {
+        let (_, default) = Arch::WIDTH_PARAMS
+            .into_iter()
+            .find(|(p, _)| *p == param)
+            .ok_or_else(Vec::new)?;
+        let prefix = format!("siamese-aux-{param}-");
+        let compiled = Arch::WIDTHS.into_iter().filter_map(|a| {
+            let width = a.name().strip_prefix(&prefix)?.parse::<usize>().ok()?;
+            Some((width, a))
+        });
+        let mut all: Vec<(usize, Arch)> = compiled.collect();
+        all.push((default, Arch::SIAMESE_AUX));
+        all.sort_by_key(|(w, _)| *w);
+        all.iter()
+            .find(|(w, _)| *w == value)
+            .map(|(_, a)| *a)
+            .ok_or_else(|| all.iter().map(|(w, _)| *w).collect())
+    }
+
     /// Every architecture `--arch` accepts: [`DEFAULT`](Self::DEFAULT), then
     /// [`VARIANTS`](Self::VARIANTS).
     pub const ALL: [Arch; 12] = {
@@ -366,6 +414,12 @@ impl Arch {
     /// Parses a command-line name.
     pub fn from_name(name: &str) -> Option<Arch> {
         Arch::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether its objective has an auxiliary loss (and the recipe's weight means
+    /// something).
+    pub fn uses_aux_weight(self) -> bool {
+        self.0.uses_aux_weight
     }
 
     /// Trainable parameters.

@@ -23,22 +23,46 @@ pub type MlpNet<const B: usize> = Seq![
     Linear<50, 2, B>,
 ];
 
+/// The handout's convnet layers with their widths as parameters, on `N` images of `CI`
+/// channels, ending in `OUT` logits: conv 3x3 CI->C1, max-pool 2, ReLU, conv 3x3 C1->C2,
+/// max-pool 2, ReLU, linear FLAT (= 4 C2, checked when built) -> H, ReLU, dropout, linear
+/// H -> OUT. The width sweeps (`host sweep --param conv1-channels`, ...) compile a few.
+pub type SizedConvNet<
+    const N: usize,
+    const CI: usize,
+    const C1: usize,
+    const C2: usize,
+    const FLAT: usize,
+    const H: usize,
+    const OUT: usize,
+> = Seq![
+    Conv2d<N, SIDE, SIDE, CI, C1, 3, 0, 12, 12>,
+    MaxPool2d<N, 12, 12, C1, 2, 6, 6>,
+    Relu<Images<N, 6, 6, C1>>,
+    Conv2d<N, 6, 6, C1, C2, 3, 0, 4, 4>,
+    MaxPool2d<N, 4, 4, C2, 2, 2, 2>,
+    Relu<Images<N, 2, 2, C2>>,
+    Flatten<N, 2, 2, C2, FLAT>,
+    Linear<FLAT, H, N>,
+    Relu<Batch<N, H>>,
+    Dropout<Batch<N, H>, DROPOUT>,
+    Linear<H, OUT, N>,
+];
+
 /// The handout's convnet layers on `N` images of `CI` channels, ending in `OUT` logits:
 /// conv 3x3 CI->32, max-pool 2, ReLU, conv 3x3 32->64, max-pool 2, ReLU, linear 256 -> 200,
 /// ReLU, dropout, linear 200 -> OUT.
-pub type HandoutConvNet<const N: usize, const CI: usize, const OUT: usize> = Seq![
-    Conv2d<N, SIDE, SIDE, CI, 32, 3, 0, 12, 12>,
-    MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
-    Relu<Images<N, 6, 6, 32>>,
-    Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
-    MaxPool2d<N, 4, 4, 64, 2, 2, 2>,
-    Relu<Images<N, 2, 2, 64>>,
-    Flatten<N, 2, 2, 64, 256>,
-    Linear<256, 200, N>,
-    Relu<Batch<N, 200>>,
-    Dropout<Batch<N, 200>, DROPOUT>,
-    Linear<200, OUT, N>,
-];
+pub type HandoutConvNet<const N: usize, const CI: usize, const OUT: usize> =
+    SizedConvNet<N, CI, 32, 64, 256, 200, OUT>;
+
+/// The digit net with other widths: `SizedDigitNet<N, 32, 64, 256, 200>` is [`DigitNet`].
+pub type SizedDigitNet<
+    const N: usize,
+    const C1: usize,
+    const C2: usize,
+    const FLAT: usize,
+    const H: usize,
+> = SizedConvNet<N, 1, C1, C2, FLAT, H, 10>;
 
 /// `convnet`, the handout's: its layers on the 2-channel image of each of `B` pairs, two
 /// target logits.

@@ -16,13 +16,13 @@ pub const DATA_SEED: u64 = 0;
 /// on the host ([`crate::p1`]'s callers) as on the device.
 pub const TRAIN_SEED: u64 = 559;
 /// Learning rate, epochs, augmentation: chosen on validation pairs from the MNIST training
-/// split (`docs/tuning/tiny-lr.md`).
+/// split (`docs/tuning/tiny-lr/sweep.md`).
 pub const SCHEDULE: Schedule = Schedule {
     lr: 1.6e-2,
     epochs: 50,
     max_shift: 0,
 };
-/// Weight of the auxiliary digit loss (`docs/tuning/tiny-aux-weight.md`).
+/// Weight of the auxiliary digit loss (`docs/tuning/tiny-aux-weight/sweep.md`).
 pub const AUX_WEIGHT: f32 = 1.0;
 /// Pairs the device passes through the network at a time (its activations for more would
 /// not fit in 256 KiB with everything else).

@@ -10,6 +10,7 @@ use std::path::Path;
 
 mod p1;
 mod p2;
+mod sweep;
 
 use p1::{GradNorms, LearningCurves, TestErrorBars};
 use p2::{Disk, Loss};
@@ -31,6 +32,32 @@ trait Plot {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static;
+}
+
+/// The legend every plot draws: the series' labels in a framed box at `position`.
+fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Drawn
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", font_size))
+        .draw()?;
+    Ok(())
+}
+
+/// A legend entry: a short thick line of `color`.
+fn legend_line(color: RGBAColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
 }
 
 /// Draws `plot` to `dir/name.svg` and `dir/name.png`.
@@ -88,6 +115,16 @@ pub fn draw_all(
         }
     }
     Ok(names)
+}
+
+/// Draws a sweep's plot to `dir/name.svg` and `.png`.
+pub fn draw_sweep(
+    dir: &Path,
+    name: &str,
+    sweep: &crate::sweep::SweepResult,
+    log_axis: bool,
+) -> Result<(), String> {
+    render(dir, name, SIZE, &sweep::SweepPlot { sweep, log_axis })
 }
 
 /// The name of the gradient-norm plot of architecture `arch` (without extension).

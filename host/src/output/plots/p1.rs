@@ -1,6 +1,6 @@
 //! The Project 1 plots: test error per architecture, learning curves.
 
-use super::{mean_curve, Drawn, Plot, Series};
+use super::{draw_legend, legend_line, mean_curve, Drawn, Plot, Series};
 use crate::results::{ArchResult, RoundResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -139,17 +139,9 @@ impl Plot for LearningCurves<'_> {
                 chart
                     .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                     .label(name.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                    });
+                    .legend(legend_line(color));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(("sans-serif", 15))
-                .draw()?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         }
         Ok(())
     }
@@ -236,17 +228,8 @@ impl Plot for GradNorms<'_> {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(format!("layer {name}"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                });
+                .legend(legend_line(color));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font(("sans-serif", 13))
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)
     }
 }

@@ -1,6 +1,6 @@
 //! The Project 2 plots: the test points of a round, and the training loss.
 
-use super::{mean_curve, Drawn, Plot};
+use super::{draw_legend, mean_curve, Drawn, Plot};
 use crate::results::{ArchResult, RoundResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -64,14 +64,7 @@ impl Plot for Disk<'_> {
             .draw_series(LineSeries::new(circle, BLACK.stroke_width(2)))?
             .label("true boundary")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font(("sans-serif", 14))
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)
     }
 }
 
