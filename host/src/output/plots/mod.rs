@@ -55,6 +55,21 @@ where
     Ok(())
 }
 
+/// A tick label of a logarithmic axis: two significant digits, no float noise
+/// (`0.6000000000000001` is `0.6`).
+fn log_tick(v: &f64) -> String {
+    if *v <= 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (1 - v.log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// A legend entry: a short thick line of `color`.
 fn legend_line(color: RGBAColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
@@ -147,4 +162,21 @@ fn mean_curve(arch: &ArchResult, series: Series) -> Vec<f64> {
     (0..epochs)
         .map(|e| rounds.iter().map(|s| s[e] as f64).sum::<f64>() / rounds.len() as f64)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_ticks_have_two_significant_digits_and_no_float_noise() {
+        let ticks = [
+            0.6000000000000001,
+            0.00030000000000000003,
+            2.0,
+            25.0,
+            0.016,
+            0.0,
+        ];
+        let text: Vec<String> = ticks.iter().map(super::log_tick).collect();
+        assert_eq!(text, ["0.6", "0.0003", "2", "25", "0.016", "0"]);
+    }
 }

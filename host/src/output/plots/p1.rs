@@ -1,6 +1,6 @@
 //! The Project 1 plots: test error per architecture, learning curves.
 
-use super::{draw_legend, legend_line, mean_curve, Drawn, Plot, Series};
+use super::{draw_legend, legend_line, log_tick, mean_curve, Drawn, Plot, Series};
 use crate::results::{ArchResult, RoundResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -198,8 +198,14 @@ impl Plot for GradNorms<'_> {
                 .copied()
                 .filter(|&v| v > 0.0)
         };
-        let low = positive().fold(f64::INFINITY, f64::min).min(1.0) / 1.5;
-        let high = positive().fold(0.0, f64::max).max(low * 10.0) * 1.5;
+        // The axis is log10 of the norm, labelled with the norm: even ticks at any range
+        // (plotters' own log scale leaves some decades unlabelled).
+        let low = positive()
+            .fold(f64::INFINITY, f64::min)
+            .min(1.0)
+            .log10()
+            .floor();
+        let high = positive().fold(0.0, f64::max).log10().max(low + 1.0) + 0.15;
         let mut chart = ChartBuilder::on(root)
             .caption(
                 format!(
@@ -211,11 +217,12 @@ impl Plot for GradNorms<'_> {
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d(1f64..epochs as f64, (low..high).log_scale())?;
+            .build_cartesian_2d(1f64..epochs as f64, low..high)?;
         chart
             .configure_mesh()
             .x_desc("epoch")
             .y_desc("gradient norm (log)")
+            .y_label_formatter(&|y| log_tick(&10f64.powf(*y)))
             .axis_desc_style(("sans-serif", 16))
             .draw()?;
         for (i, (name, curve)) in curves.iter().enumerate() {
@@ -224,7 +231,7 @@ impl Plot for GradNorms<'_> {
                 .iter()
                 .enumerate()
                 .filter(|(_, &v)| v > 0.0)
-                .map(|(e, &v)| ((e + 1) as f64, v));
+                .map(|(e, &v)| ((e + 1) as f64, v.log10()));
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(format!("layer {name}"))

@@ -1,6 +1,6 @@
 //! `host sweep`'s plot: validation (and training) error against the parameter's value.
 
-use super::{draw_legend, legend_line, Drawn, Plot};
+use super::{draw_legend, legend_line, log_tick, Drawn, Plot};
 use crate::sweep::SweepResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -62,6 +62,7 @@ impl SweepPlot<'_> {
                 Axis::Value => 10,
                 Axis::Position => 0,
             })
+            .x_label_formatter(&log_tick)
             .x_desc(x_desc)
             .y_desc("error (%)")
             .axis_desc_style(("sans-serif", 16))
