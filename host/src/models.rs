@@ -141,8 +141,10 @@ pub fn safetensors_bytes<N: Module>(net: &mut N) -> Vec<u8> {
 /// `net` must be there as `float32` with PyTorch's shape and finite values, and nothing
 /// else may be (besides batch norm's [`BATCH_COUNTER`]): a strict load, as PyTorch's.
 pub fn load_safetensors<N: Module>(net: &mut N, bytes: &[u8]) -> Result<(), String> {
-    let file =
-        SafeTensors::deserialize(bytes).map_err(|e| format!("not a safetensors file: {e}"))?;
+    // Text from the file (its names, the parser's account of its header) is escaped, so
+    // that every message stays on one line (found by the fuzz target).
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| format!("not a safetensors file: {}", e.to_string().escape_debug()))?;
     let specs = tensors(net);
     let mut values = Vec::with_capacity(specs.len());
     for tensor in &specs {
@@ -191,7 +193,10 @@ pub fn load_safetensors<N: Module>(net: &mut N, bytes: &[u8]) -> Result<(), Stri
             })
     };
     if let Some(extra) = file.names().into_iter().find(|name| !known(name)) {
-        return Err(format!("tensor '{extra}' is not part of this network"));
+        return Err(format!(
+            "tensor '{}' is not part of this network",
+            extra.escape_debug()
+        ));
     }
     // Everything checked: write.
     let mut next = values.into_iter();
@@ -302,7 +307,7 @@ mod tests {
                 .map(|(n, (d, s, b))| (n.clone(), TensorView::new(*d, s.clone(), b).unwrap()));
             safetensors::serialize(views, None).unwrap()
         };
-        let cases: [(&str, Vec<u8>); 6] = [
+        let cases: [(&str, Vec<u8>); 7] = [
             ("not a safetensors file", b"\x05\0\0\0\0\0\0\0{".to_vec()),
             (
                 "tensor '0.net.9.weight' is missing",
@@ -324,6 +329,12 @@ mod tests {
                 rewrite(&|all| {
                     all.get_mut("0.net.13.bias").unwrap().2[12..16]
                         .copy_from_slice(&f32::NAN.to_le_bytes())
+                }),
+            ),
+            (
+                "tensor '0.runni\\ng_var' is not part of this network",
+                rewrite(&|all| {
+                    all.insert("0.runni\ng_var".into(), (Dtype::F32, vec![1], vec![0; 4]));
                 }),
             ),
             (
