@@ -68,6 +68,17 @@ pub struct Common {
     pub save: Option<PathBuf>,
 }
 
+impl Common {
+    /// `--threads`, or all cores.
+    fn worker_threads(&self) -> usize {
+        self.threads.map(|t| t as usize).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+    }
+}
+
 #[derive(Subcommand, Debug, Clone, PartialEq)]
 enum Project {
     /// Project 1: is the first of two MNIST digits <= the second? Compares architectures.
@@ -219,11 +230,7 @@ fn execute(cli: &Cli) -> Result<(), String> {
         None => None,
     };
     let run_p2 = matches!(cli.project, None | Some(Project::P2));
-    let threads = common.threads.map(|t| t as usize).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = common.worker_threads();
     let seeds: Vec<u64> = (0..rounds).map(|r| common.seed.wrapping_add(r)).collect();
     let archs = p1_args.as_ref().map(|args| {
         if args.arch.is_empty() {
@@ -340,11 +347,7 @@ fn sweep(common: &Common, args: &SweepArgs) -> Result<(), String> {
     });
     check_out_dir(&out)?;
     let mnist = data::load_for_pairs(args.data.as_deref())?;
-    let threads = common.threads.map(|t| t as usize).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = common.worker_threads();
     let runs = sweep.values.len() as u64 * sweep.rounds * sweep.folds.unwrap_or(1) as u64;
     let progress = Progress::new(runs, common.quiet);
     let result = sweep.run(&mnist, threads, &progress);
