@@ -1,14 +1,18 @@
 //! `y += a x` over a compile-time length: independent lanes, no bounds checks.
 
+#[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f", feature = "std")))]
 use super::mul_add;
 
 /// `y += a * x`.
 ///
-/// On x86-64 builds with AVX-512 this is written with 16-lane fused multiply-add
-/// intrinsics (and a masked tail): LLVM's tuning for AVX-512 server CPUs keeps
-/// auto-vectorised loops at 256 bits, and these kernels are about twice as fast at 512. The
-/// fused operation rounds once, exactly like `f32::mul_add`, so both paths give the same
-/// bits.
+/// On x86-64 builds with FMA (AVX2 or AVX-512) and the `std` feature this is written with
+/// vector fused multiply-add intrinsics, 8 or 16 lanes at a time: left to itself LLVM
+/// vectorised these loops in some kernels and not in others (measured on an AMD EPYC Zen
+/// 3 with AVX2: a fifth of the digit net's conv2 backward time and two thirds of conv1's
+/// went to scalar `vfmadd231ss`, after the fixed-length loops had been unrolled), and its
+/// tuning for AVX-512 server CPUs keeps auto-vectorised loops at 256 bits, where these
+/// kernels are about twice as fast at 512. A fused operation rounds once, exactly like
+/// `f32::mul_add`, so every path gives the same bits.
 #[inline(always)]
 pub fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f", feature = "std"))]
@@ -16,9 +20,65 @@ pub fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
         // SAFETY: both arrays hold N floats; AVX-512F is enabled for this build.
         unsafe { avx512::axpy(y.as_mut_ptr(), a, x.as_ptr(), N) }
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f", feature = "std")))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx",
+        target_feature = "fma",
+        not(target_feature = "avx512f"),
+        feature = "std"
+    ))]
+    {
+        // SAFETY: both arrays hold N floats; AVX and FMA are enabled for this build.
+        unsafe { avx::axpy(y, a, x) }
+    }
+    #[cfg(not(all(
+        target_arch = "x86_64",
+        any(
+            target_feature = "avx512f",
+            all(target_feature = "avx", target_feature = "fma")
+        ),
+        feature = "std"
+    )))]
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi = mul_add(a, xi, *yi);
+    }
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx",
+    target_feature = "fma",
+    not(target_feature = "avx512f"),
+    feature = "std"
+))]
+mod avx {
+    use super::mul_add;
+    use core::arch::x86_64::*;
+
+    /// `y += a * x`, 8 lanes at a time, the last `N % 8` one by one.
+    ///
+    /// # Safety
+    /// AVX and FMA are available.
+    #[inline(always)]
+    pub unsafe fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
+        let (y_ptr, x_ptr) = (y.as_mut_ptr(), x.as_ptr());
+        let mut i = 0;
+        // SAFETY: i + 8 <= N, so both 8-float accesses are inside the arrays.
+        unsafe {
+            let va = _mm256_set1_ps(a);
+            while i + 8 <= N {
+                let sum = _mm256_fmadd_ps(
+                    va,
+                    _mm256_loadu_ps(x_ptr.add(i)),
+                    _mm256_loadu_ps(y_ptr.add(i)),
+                );
+                _mm256_storeu_ps(y_ptr.add(i), sum);
+                i += 8;
+            }
+        }
+        for j in i..N {
+            y[j] = mul_add(a, x[j], y[j]);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! The two inner loops every layer is built from, written so that LLVM vectorises them:
-//! [`axpy`] (`y += a x`, one file) and the register-tiled matrix product (`matmul`).
+//! The inner loops every layer is built from, written so that LLVM vectorises them:
+//! [`axpy`] (`y += a x`, one file), [`ger`] (`A += x yᵀ` on a register tile) and the
+//! register-tiled matrix product (`matmul`).
 //!
 //! Float addition is not associative, so the compiler may not turn a running sum into a
 //! vector reduction. Every kernel here is therefore built on `axpy` (`y += a x`), whose lanes
@@ -19,10 +20,12 @@
 //! gives the same bits on every machine and for every thread count.
 
 mod axpy;
+mod ger;
 mod matmul;
 pub mod target;
 
 pub use axpy::axpy;
+pub use ger::ger;
 pub use matmul::{matmul_acc, matmul_at_acc};
 
 /// `a * b + c`: fused (one rounding) with the `std` feature, two roundings without.

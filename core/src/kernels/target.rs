@@ -47,6 +47,12 @@ pub const fn channel_block(rows: usize) -> usize {
     block
 }
 
+/// Rows (tap row, input channel) of a convolution's weight-gradient tile: as many rows of
+/// four vectors of output channels as fill the accumulators (3 x 32 channels with AVX2, 6 x
+/// 64 with AVX-512, 6 x 16 with NEON); on a scalar FPU 4 rows of 4 (as the Cortex-M4
+/// firmware was measured with).
+pub const GRAD_ROWS: usize = if LANES == 1 { 4 } else { ACCUMULATORS / 4 };
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -233,51 +233,6 @@ impl<
         P.saturating_sub(k)..(size + P).saturating_sub(k).min(out)
     }
 
-    /// dL/d(weight) as a matrix product per kernel tap: for tap `(ky, kx)`,
-    /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
-    /// `MR` input channels by `CB` output channels stay in registers while the loop runs
-    /// over every pixel of the batch, so each gradient row is loaded and stored once per
-    /// backward pass instead of once per pixel. Every element adds its pixels in the order
-    /// of the batch, as [`weight_gradient_by_pixel`](Self::weight_gradient_by_pixel) does,
-    /// so the two give the same bits.
-    pub(super) fn weight_gradient_tiled<const MR: usize, const CB: usize>(
-        &mut self,
-        input: &Images<B, H, W, CI>,
-        grad_output: &Images<B, OH, OW, CO>,
-    ) {
-        for ky in 0..K {
-            let rows = Self::outputs_for_tap(ky, OH, H);
-            for kx in 0..K {
-                let columns = Self::outputs_for_tap(kx, OW, W);
-                for ci0 in (0..CI).step_by(MR) {
-                    for co0 in (0..CO).step_by(CB) {
-                        let mut acc = [[0.0f32; CB]; MR];
-                        for (a, wg) in acc.iter_mut().zip(&self.weight_grad[ky][kx][ci0..]) {
-                            a.copy_from_slice(&wg[co0..co0 + CB]);
-                        }
-                        for (image, grad_image) in input.iter().zip(grad_output) {
-                            for oy in rows.clone() {
-                                let in_row = &image[oy + ky - P];
-                                for ox in columns.clone() {
-                                    let x = &in_row[ox + kx - P][ci0..ci0 + MR];
-                                    let g: &[f32; CB] = grad_image[oy][ox][co0..co0 + CB]
-                                        .try_into()
-                                        .expect("block");
-                                    for (a, &xr) in acc.iter_mut().zip(x) {
-                                        axpy(a, xr, g);
-                                    }
-                                }
-                            }
-                        }
-                        for (a, wg) in acc.iter().zip(&mut self.weight_grad[ky][kx][ci0..]) {
-                            wg[co0..co0 + CB].copy_from_slice(a);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// dL/d(weight) for shapes the tiled version does not cover, such as a 1- or 2-channel
     /// first layer: blocks of PIXELS outputs, whose output gradients stay in registers, so
     /// each weight-gradient row is loaded and stored once per block.

@@ -27,6 +27,7 @@ use crate::tensor::{Images, Tensor, Zeroable};
 use rand_core::Rng;
 
 mod backward;
+mod weight_gradient;
 
 /// A `K`x`K` convolution from `CI` to `CO` channels on batches of `B` images of `H`x`W`,
 /// zero-padded by `P` on each side, producing `OH`x`OW` images.
@@ -72,14 +73,6 @@ const PIXELS: usize = 4;
 /// channels in the input gradient), from the register file: 64 with AVX-512 (16
 /// accumulators), 16 with AVX2 (8 of its 16 registers), 16 with NEON, 4 on a Cortex-M4F.
 const CHANNEL_BLOCK: usize = target::channel_block(PIXELS);
-
-/// Input channels whose weight gradients are accumulated together by the tiled
-/// weight-gradient kernel.
-const MR_CHANNELS: usize = 4;
-
-/// Output channels per block of the weight-gradient tile: `MR_CHANNELS` rows of them fill
-/// the accumulators.
-const GRAD_BLOCK: usize = target::channel_block(MR_CHANNELS);
 
 // SAFETY: only f32 arrays.
 unsafe impl<
@@ -170,18 +163,7 @@ impl<
         for g in grad_output.iter().flatten().flatten() {
             axpy(&mut self.bias_grad, 1.0, g);
         }
-        // The tile: MR_CHANNELS input channels by GRAD_BLOCK output channels, or, for a
-        // first layer of one or two channels, all of them by a block that fills the
-        // registers (conv1's is the longest reduction: every pixel of the batch).
-        if CI.is_multiple_of(MR_CHANNELS) && CO.is_multiple_of(GRAD_BLOCK) {
-            self.weight_gradient_tiled::<MR_CHANNELS, GRAD_BLOCK>(input, grad_output);
-        } else if CI == 1 && CO.is_multiple_of(target::channel_block(1)) {
-            self.weight_gradient_tiled::<1, { target::channel_block(1) }>(input, grad_output);
-        } else if CI == 2 && CO.is_multiple_of(target::channel_block(2)) {
-            self.weight_gradient_tiled::<2, { target::channel_block(2) }>(input, grad_output);
-        } else {
-            self.weight_gradient_by_pixel(input, grad_output);
-        }
+        self.weight_gradient(input, grad_output);
         if let Some(grad_input) = grad_input {
             self.input_gradient(grad_output, grad_input);
         }
