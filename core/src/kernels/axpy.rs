@@ -1,6 +1,6 @@
 //! `y += a x` over a compile-time length: independent lanes, no bounds checks.
 
-#[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f", feature = "std")))]
+#[cfg(not(fma512))]
 use super::mul_add;
 
 /// `y += a * x`.
@@ -15,42 +15,23 @@ use super::mul_add;
 /// `f32::mul_add`, so every path gives the same bits.
 #[inline(always)]
 pub fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f", feature = "std"))]
+    #[cfg(fma512)]
     {
         // SAFETY: both arrays hold N floats; AVX-512F is enabled for this build.
         unsafe { avx512::axpy(y.as_mut_ptr(), a, x.as_ptr(), N) }
     }
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx",
-        target_feature = "fma",
-        not(target_feature = "avx512f"),
-        feature = "std"
-    ))]
+    #[cfg(fma256)]
     {
         // SAFETY: both arrays hold N floats; AVX and FMA are enabled for this build.
         unsafe { avx::axpy(y, a, x) }
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        any(
-            target_feature = "avx512f",
-            all(target_feature = "avx", target_feature = "fma")
-        ),
-        feature = "std"
-    )))]
+    #[cfg(not(any(fma512, fma256)))]
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi = mul_add(a, xi, *yi);
     }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx",
-    target_feature = "fma",
-    not(target_feature = "avx512f"),
-    feature = "std"
-))]
+#[cfg(fma256)]
 mod avx {
     use super::mul_add;
     use core::arch::x86_64::*;
@@ -82,7 +63,7 @@ mod avx {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f", feature = "std"))]
+#[cfg(fma512)]
 mod avx512 {
     use core::arch::x86_64::*;
 

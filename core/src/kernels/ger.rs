@@ -12,38 +12,20 @@
 /// `acc[r] += x[r] * y` for every row `r`.
 #[inline(always)]
 pub fn ger<const R: usize, const N: usize>(acc: &mut [[f32; N]; R], x: &[f32; R], y: &[f32; N]) {
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx",
-        target_feature = "fma",
-        not(target_feature = "avx512f"),
-        feature = "std"
-    ))]
+    #[cfg(fma256)]
     {
         // SAFETY: AVX and FMA are enabled for this build.
         unsafe { avx::ger(acc, x, y) }
     }
     // Elsewhere (AVX-512, whose `axpy` is written with intrinsics already; NEON; scalar
     // FPUs) the plain version.
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        target_feature = "avx",
-        target_feature = "fma",
-        not(target_feature = "avx512f"),
-        feature = "std"
-    )))]
+    #[cfg(not(fma256))]
     for (row, &xr) in acc.iter_mut().zip(x) {
         super::axpy(row, xr, y);
     }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx",
-    target_feature = "fma",
-    not(target_feature = "avx512f"),
-    feature = "std"
-))]
+#[cfg(fma256)]
 mod avx {
     use super::super::mul_add;
     use core::arch::x86_64::*;
