@@ -72,24 +72,32 @@ impl<
             for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
                 for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
                     let window = |p: usize| &image[oy * K + p / K][ox * K + p % K];
-                    // Branch-free, so that it vectorises: the maximum first (a value
-                    // replaces it only if greater), then the winner as the first position
-                    // equal to it, which is the position where the maximum last rose.
-                    *out = *window(0);
-                    for p in 1..K * K {
-                        for (o, &v) in out.iter_mut().zip(window(p)) {
-                            // A NaN wins, so that divergence reaches the loss.
-                            *o = if v > *o || v.is_nan() { v } else { *o };
+                    // Channel by channel, the window's positions inside: LLVM vectorises
+                    // across channels and keeps the maximum and its position in
+                    // registers, writing each output once. (Updated in place, position by
+                    // position, the maximum became masked stores, microcoded on AMD: 5
+                    // cycles per input element.) Branch-free: a value replaces the maximum
+                    // only if greater, so the winner is the maximum's first position; a
+                    // NaN wins (so that divergence reaches the loss) and routes the
+                    // gradient to position 0.
+                    for (c, (o, w)) in out.iter_mut().zip(win.iter_mut()).enumerate() {
+                        let mut best = window(0)[c];
+                        let mut at = 0u32;
+                        for p in 1..K * K {
+                            let v = window(p)[c];
+                            let nan = v.is_nan();
+                            let rises = v > best;
+                            best = if rises || nan { v } else { best };
+                            at = if nan {
+                                0
+                            } else if rises {
+                                p as u32
+                            } else {
+                                at
+                            };
                         }
-                    }
-                    let mut first = [0u32; C];
-                    for p in (0..K * K).rev() {
-                        for ((f, &o), &v) in first.iter_mut().zip(out.iter()).zip(window(p)) {
-                            *f = if v == o { p as u32 } else { *f };
-                        }
-                    }
-                    for (w, &f) in win.iter_mut().zip(&first) {
-                        *w = f as u8;
+                        *o = best;
+                        *w = at as u8;
                     }
                 }
             }

@@ -4,8 +4,8 @@
 //! borders.
 
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
-use crate::kernels::axpy;
 use crate::kernels::target;
+use crate::kernels::{axpy, ger};
 use crate::tensor::{Image, Images, Tensor};
 
 impl<
@@ -70,12 +70,10 @@ impl<
                     }
                 } else {
                     for (kx, weights) in weight[ky].iter().enumerate() {
-                        let column = ox + kx - P;
+                        let pixels = &row[ox + kx - P..ox + kx - P + PIXELS];
                         for (ci, w) in weights.iter().enumerate() {
                             let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
-                            for (j, a) in acc.iter_mut().enumerate() {
-                                axpy(a, row[column + j][ci], w);
-                            }
+                            ger(&mut acc, &core::array::from_fn(|j| pixels[j][ci]), w);
                         }
                     }
                 }
