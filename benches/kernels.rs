@@ -69,6 +69,12 @@ fn bench_layer<M: Module>(c: &mut Criterion, name: &str, first: bool) {
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(forward_flop));
     group.bench_function(BenchmarkId::new("forward", B), |b| b.iter(&mut forward));
+    // The weight gradient alone (the input gradient is the rest of `backward`).
+    let weights_gflops = (!first).then(|| {
+        gflops(2 * M::MACS as u64, || {
+            layer.backward(&input, &grad_output, None)
+        })
+    });
     let mut backward = || {
         let gi = (!first).then_some(&mut *grad_input);
         layer.backward(&input, &grad_output, gi);
@@ -85,6 +91,9 @@ fn bench_layer<M: Module>(c: &mut Criterion, name: &str, first: bool) {
         "backward"
     };
     measured.push((name.to_string(), pass, backward_gflops));
+    if let Some(weights) = weights_gflops {
+        measured.push((name.to_string(), "backward (weights)", weights));
+    }
 }
 
 /// The alternative to the direct convolution: conv2's forward pass as an explicit im2col
