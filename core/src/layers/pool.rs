@@ -49,6 +49,66 @@ impl<
         K >= 1 && K * K <= 256 && OH == H / K && OW == W / K,
         "MaxPool2d output size must be H / K by W / K (and K*K <= 256)"
     );
+
+    /// One window, channel by channel with the window's positions inside: LLVM vectorises
+    /// across channels and keeps the maximum and its position in registers, writing each
+    /// output once. Branch-free: a value replaces the maximum only if greater, so the
+    /// winner is the maximum's first position; a NaN wins (so that divergence reaches the
+    /// loss) and routes the gradient to position 0.
+    #[inline(always)]
+    fn pool_by_channel<'a>(
+        window: impl Fn(usize) -> &'a [f32; C],
+        out: &mut [f32; C],
+        win: &mut [u8; C],
+    ) {
+        for (c, (o, w)) in out.iter_mut().zip(win.iter_mut()).enumerate() {
+            let mut best = window(0)[c];
+            let mut at = 0u32;
+            for p in 1..K * K {
+                let v = window(p)[c];
+                let nan = v.is_nan();
+                let rises = v > best;
+                best = if rises || nan { v } else { best };
+                at = if nan {
+                    0
+                } else if rises {
+                    p as u32
+                } else {
+                    at
+                };
+            }
+            *o = best;
+            *w = at as u8;
+        }
+    }
+
+    /// The same window position by position: the maximum first, then the winner as the
+    /// first position equal to it (0 if it is NaN). Measured with AVX2 (AMD EPYC Zen 3), 100
+    /// images: with 32 channels LLVM turned its in-place maximum into masked stores,
+    /// microcoded on AMD (220 us against 68 channel by channel); with 8 channels
+    /// (`tiny`'s first pool) it is the faster (17 us against 62).
+    #[inline(always)]
+    fn pool_by_position<'a>(
+        window: impl Fn(usize) -> &'a [f32; C],
+        out: &mut [f32; C],
+        win: &mut [u8; C],
+    ) {
+        *out = *window(0);
+        for p in 1..K * K {
+            for (o, &v) in out.iter_mut().zip(window(p)) {
+                *o = if v > *o || v.is_nan() { v } else { *o };
+            }
+        }
+        let mut first = [0u32; C];
+        for p in (0..K * K).rev() {
+            for ((f, &o), &v) in first.iter_mut().zip(out.iter()).zip(window(p)) {
+                *f = if v == o { p as u32 } else { *f };
+            }
+        }
+        for (w, &f) in win.iter_mut().zip(&first) {
+            *w = f as u8;
+        }
+    }
 }
 
 impl<
@@ -72,32 +132,10 @@ impl<
             for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
                 for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
                     let window = |p: usize| &image[oy * K + p / K][ox * K + p % K];
-                    // Channel by channel, the window's positions inside: LLVM vectorises
-                    // across channels and keeps the maximum and its position in
-                    // registers, writing each output once. (Updated in place, position by
-                    // position, the maximum became masked stores, microcoded on AMD: 5
-                    // cycles per input element.) Branch-free: a value replaces the maximum
-                    // only if greater, so the winner is the maximum's first position; a
-                    // NaN wins (so that divergence reaches the loss) and routes the
-                    // gradient to position 0.
-                    for (c, (o, w)) in out.iter_mut().zip(win.iter_mut()).enumerate() {
-                        let mut best = window(0)[c];
-                        let mut at = 0u32;
-                        for p in 1..K * K {
-                            let v = window(p)[c];
-                            let nan = v.is_nan();
-                            let rises = v > best;
-                            best = if rises || nan { v } else { best };
-                            at = if nan {
-                                0
-                            } else if rises {
-                                p as u32
-                            } else {
-                                at
-                            };
-                        }
-                        *o = best;
-                        *w = at as u8;
+                    if C >= 32 {
+                        Self::pool_by_channel(window, out, win);
+                    } else {
+                        Self::pool_by_position(window, out, win);
                     }
                 }
             }
@@ -140,6 +178,26 @@ impl<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two ways through a window give the same maxima (to the bit) and winners, with
+    /// ties, signed zeros and NaNs among the values.
+    #[test]
+    fn by_channel_and_by_position_agree() {
+        type Pool = MaxPool2d<1, 2, 2, 32, 2, 1, 1>;
+        let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
+        let mut r = crate::gradcheck::rng(70);
+        for _ in 0..200 {
+            let window: [[f32; 32]; 4] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| values[crate::rand::below(&mut r, values.len())])
+            });
+            let (mut out1, mut win1) = ([0.0f32; 32], [0u8; 32]);
+            let (mut out2, mut win2) = ([0.0f32; 32], [0u8; 32]);
+            Pool::pool_by_channel(|p| &window[p], &mut out1, &mut win1);
+            Pool::pool_by_position(|p| &window[p], &mut out2, &mut win2);
+            assert_eq!(out1.map(f32::to_bits), out2.map(f32::to_bits));
+            assert_eq!(win1, win2);
+        }
+    }
     use crate::gradcheck::{assert_gradients, rng};
 
     #[test]

@@ -1,7 +1,7 @@
-//! The backward pass of [`Conv2d`]: the input gradient (the transposed kernel, four input
-//! pixels at a time) and the weight gradient (four input channels by all output channels
-//! in registers over every pixel of the batch), with the per-pixel versions used at the
-//! borders.
+//! The forward tile and the input gradient of [`Conv2d`] (the transposed kernel, four input
+//! pixels at a time), with the per-pixel versions used at the borders, and the plain
+//! weight gradient that the tiled one (`weight_gradient.rs`) is tested against and falls
+//! back to.
 
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
@@ -229,6 +229,51 @@ impl<
     #[inline(always)]
     pub(super) fn outputs_for_tap(k: usize, out: usize, size: usize) -> core::ops::Range<usize> {
         P.saturating_sub(k)..(size + P).saturating_sub(k).min(out)
+    }
+
+    /// dL/d(weight) for narrow layers, as a matrix product per kernel tap: for tap `(ky, kx)`,
+    /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
+    /// `MR` input channels by `CB` output channels stay in registers while the loop runs
+    /// over every pixel of the batch, so each gradient row is loaded and stored once per
+    /// backward pass instead of once per pixel. Every element adds its pixels in the order
+    /// of the batch, as [`weight_gradient_by_pixel`](Self::weight_gradient_by_pixel) does,
+    /// so the two give the same bits.
+    pub(super) fn weight_gradient_tiled<const MR: usize, const CB: usize>(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        for ky in 0..K {
+            let rows = Self::outputs_for_tap(ky, OH, H);
+            for kx in 0..K {
+                let columns = Self::outputs_for_tap(kx, OW, W);
+                for ci0 in (0..CI).step_by(MR) {
+                    for co0 in (0..CO).step_by(CB) {
+                        let mut acc = [[0.0f32; CB]; MR];
+                        for (a, wg) in acc.iter_mut().zip(&self.weight_grad[ky][kx][ci0..]) {
+                            a.copy_from_slice(&wg[co0..co0 + CB]);
+                        }
+                        for (image, grad_image) in input.iter().zip(grad_output) {
+                            for oy in rows.clone() {
+                                let in_row = &image[oy + ky - P];
+                                for ox in columns.clone() {
+                                    let x = &in_row[ox + kx - P][ci0..ci0 + MR];
+                                    let g: &[f32; CB] = grad_image[oy][ox][co0..co0 + CB]
+                                        .try_into()
+                                        .expect("block");
+                                    for (a, &xr) in acc.iter_mut().zip(x) {
+                                        axpy(a, xr, g);
+                                    }
+                                }
+                            }
+                        }
+                        for (a, wg) in acc.iter().zip(&mut self.weight_grad[ky][kx][ci0..]) {
+                            wg[co0..co0 + CB].copy_from_slice(a);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// dL/d(weight) for shapes the tiled version does not cover, such as a 1- or 2-channel
