@@ -1,9 +1,9 @@
 //! `A += x yᵀ` on a register tile (BLAS's `ger`, a rank-one update): row `r` of the
 //! `R x N` tile adds `x[r] * y`, one fused multiply-add per element.
 //!
-//! It is `R` [`axpy`](super::axpy)s that share their `y`, and the plain version is exactly that. The
-//! vector version fixes the order LLVM should keep: the `R` factors broadcast once, then
-//! for each vector of `y`, one load and `R` multiply-adds. Left to order the `axpy`s itself,
+//! It is `R` [`axpy`](super::axpy)s that share their `y`, and the plain version is exactly
+//! that. The vector version fixes the order LLVM should keep: the `R` factors broadcast
+//! once, then for each vector of `y`, one load and `R` multiply-adds. Left to order the `axpy`s itself,
 //! LLVM loaded every vector of `y` first and, with 12 accumulators of AVX2's 16 registers,
 //! spilled one to the stack at every step (measured on an AMD EPYC Zen 3: the digit net's
 //! conv2 weight gradient). Each element still receives its one multiply-add, so both

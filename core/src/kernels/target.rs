@@ -47,22 +47,11 @@ pub const fn channel_block(rows: usize) -> usize {
     block
 }
 
-/// Rows of a weight-gradient tile (a convolution's rows are (tap row, input channel)
-/// pairs) whose `block` columns fill the accumulators: 3 rows of 32 with AVX2, 6 of 64
-/// with AVX-512, 6 of 16 with NEON; on a scalar FPU 16 accumulators (4 rows of 4), as the
-/// Cortex-M4 firmware was measured with.
-pub const fn grad_rows(block: usize) -> usize {
-    let registers = if LANES == 1 { 16 } else { ACCUMULATORS };
-    let rows = registers / block.div_ceil(LANES);
-    if rows == 0 {
-        1
-    } else {
-        rows
-    }
-}
-
-/// Rows of the widest weight-gradient tile: four vectors of columns (see [`grad_rows`]).
-pub const GRAD_ROWS: usize = grad_rows(4 * LANES);
+/// Rows of the weight-gradient tile (a convolution's rows are (tap row, input channel)
+/// pairs), each four vectors of columns wide: as many as fill the accumulators (3 rows of
+/// 32 with AVX2, 6 of 64 with AVX-512, 6 of 16 with NEON); on a scalar FPU 4 rows of 4, the
+/// 16 accumulators the Cortex-M4 firmware was measured with.
+pub const GRAD_ROWS: usize = if LANES == 1 { 4 } else { ACCUMULATORS / 4 };
 
 #[cfg(test)]
 mod tests {

@@ -178,26 +178,6 @@ impl<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The two ways through a window give the same maxima (to the bit) and winners, with
-    /// ties, signed zeros and NaNs among the values.
-    #[test]
-    fn by_channel_and_by_position_agree() {
-        type Pool = MaxPool2d<1, 2, 2, 32, 2, 1, 1>;
-        let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
-        let mut r = crate::gradcheck::rng(70);
-        for _ in 0..200 {
-            let window: [[f32; 32]; 4] = core::array::from_fn(|_| {
-                core::array::from_fn(|_| values[crate::rand::below(&mut r, values.len())])
-            });
-            let (mut out1, mut win1) = ([0.0f32; 32], [0u8; 32]);
-            let (mut out2, mut win2) = ([0.0f32; 32], [0u8; 32]);
-            Pool::pool_by_channel(|p| &window[p], &mut out1, &mut win1);
-            Pool::pool_by_position(|p| &window[p], &mut out2, &mut win2);
-            assert_eq!(out1.map(f32::to_bits), out2.map(f32::to_bits));
-            assert_eq!(win1, win2);
-        }
-    }
     use crate::gradcheck::{assert_gradients, rng};
 
     #[test]
@@ -255,5 +235,25 @@ mod tests {
             &mut MaxPool2d::<2, 4, 6, 3, 2, 2, 3>::zeroed(),
             &mut rng(52),
         );
+    }
+
+    /// The two ways through a window give the same maxima (to the bit) and winners, with
+    /// ties, signed zeros and NaNs among the values.
+    #[test]
+    fn by_channel_and_by_position_agree() {
+        type Pool = MaxPool2d<1, 2, 2, 32, 2, 1, 1>;
+        let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
+        let mut r = rng(70);
+        for _ in 0..200 {
+            let window: [[f32; 32]; 4] = core::array::from_fn(|_| {
+                core::array::from_fn(|_| values[crate::rand::below(&mut r, values.len())])
+            });
+            let (mut out1, mut win1) = ([0.0f32; 32], [0u8; 32]);
+            let (mut out2, mut win2) = ([0.0f32; 32], [0u8; 32]);
+            Pool::pool_by_channel(|p| &window[p], &mut out1, &mut win1);
+            Pool::pool_by_position(|p| &window[p], &mut out2, &mut win2);
+            assert_eq!(out1.map(f32::to_bits), out2.map(f32::to_bits));
+            assert_eq!(win1, win2);
+        }
     }
 }

@@ -77,8 +77,8 @@ impl<
     }
 
     /// Over chunks of images, for each kernel column `kx`: its `K * CI` rows `(ky, ci)` of
-    /// weight gradients, `R` rows a tile (the last tile two rows, then one, if `R` does
-    /// not divide them).
+    /// weight gradients, `R` rows a tile (the last tiles two rows, then one, if `R` does not
+    /// divide them).
     fn weight_gradient_tiles<const R: usize, const CB: usize>(
         &mut self,
         input: &Images<B, H, W, CI>,
@@ -86,31 +86,27 @@ impl<
     ) {
         let image_bytes = (H * W * CI + OH * OW * CO) * core::mem::size_of::<f32>();
         let chunk = (CHUNK_BYTES / image_bytes).max(1);
-        // Row `i` of a kernel column is tap row `i / CI`, input channel `i % CI`.
-        let row = |i: usize| (i / CI, i % CI);
         for (images, grads) in input.chunks(chunk).zip(grad_output.chunks(chunk)) {
             for kx in 0..K {
                 let mut i = 0;
                 while i + R <= K * CI {
-                    let rows = core::array::from_fn(|r| row(i + r));
-                    self.weight_gradient_tile::<R, CB>(images, grads, kx, rows);
+                    self.weight_gradient_tile::<R, CB>(images, grads, kx, i);
                     i += R;
                 }
                 while i + 2 <= K * CI {
-                    let rows = core::array::from_fn(|r| row(i + r));
-                    self.weight_gradient_tile::<2, CB>(images, grads, kx, rows);
+                    self.weight_gradient_tile::<2, CB>(images, grads, kx, i);
                     i += 2;
                 }
                 if i < K * CI {
-                    self.weight_gradient_tile::<1, CB>(images, grads, kx, [row(i)]);
+                    self.weight_gradient_tile::<1, CB>(images, grads, kx, i);
                 }
             }
         }
     }
 
-    /// The weight gradients of taps `(ky, kx)` and input channels `ci` for the `R` pairs
-    /// `(ky, ci)` of `rows`, all output channels, `CB` at a time, over the pixels of
-    /// `images`. (Rows of one kernel column, not of one kernel row: the taps of a row read
+    /// The weight gradients of rows `first..first + R` of kernel column `kx` (row `i` is tap
+    /// row `i / CI`, input channel `i % CI`), all output channels, `CB` at a time, over the
+    /// pixels of `images`. (Rows of one kernel column, not of one kernel row: the taps of a row read
     /// overlapping inputs, which LLVM then kept in registers from pixel to pixel until it
     /// spilled.)
     #[inline(always)]
@@ -119,8 +115,10 @@ impl<
         images: &[Image<H, W, CI>],
         grads: &[Image<OH, OW, CO>],
         kx: usize,
-        rows: [(usize, usize); R],
+        first: usize,
     ) {
+        let rows: [(usize, usize); R] =
+            core::array::from_fn(|r| ((first + r) / CI, (first + r) % CI));
         let columns = Self::outputs_for_tap(kx, OW, W);
         let valid_rows = rows.map(|(ky, _)| Self::outputs_for_tap(ky, OH, H));
         for co0 in (0..CO).step_by(CB) {
