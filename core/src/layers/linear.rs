@@ -2,7 +2,7 @@
 
 use crate::init::Init;
 use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
-use crate::kernels::{axpy, matmul_acc, matmul_at_acc};
+use crate::kernels::{axpy, matmul_at_acc, matmul_from_row, transpose};
 use crate::module::Module;
 use crate::tensor::{Batch, Tensor, Zeroable};
 use rand_core::Rng;
@@ -60,8 +60,7 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
     const BACKWARD_MACS_FIRST: usize = B * I * O;
 
     fn forward<'a>(&'a mut self, input: &'a Batch<B, I>) -> &'a Batch<B, O> {
-        self.output.iter_mut().for_each(|row| *row = self.bias);
-        matmul_acc(&mut self.output, input, &self.weight);
+        matmul_from_row(&mut self.output, &self.bias, input, &self.weight);
         &self.output
     }
 
@@ -83,13 +82,8 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
         if let Some(grad_input) = grad_input {
             // dL/dx[b][i] = sum_o g[b][o] W[i][o] = (G W^T)[b][i]; with W^T stored
             // row-major this is the same register-tiled product as the others.
-            for (o, row_t) in self.weight_t.iter_mut().enumerate() {
-                for (w_t, row) in row_t.iter_mut().zip(&self.weight) {
-                    *w_t = row[o];
-                }
-            }
-            grad_input.iter_mut().for_each(|row| *row = [0.0; I]);
-            matmul_acc(grad_input, grad_output, &self.weight_t);
+            transpose(&mut self.weight_t, &self.weight);
+            matmul_from_row(grad_input, &[0.0; I], grad_output, &self.weight_t);
         }
     }
 

@@ -5,7 +5,7 @@
 
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
-use crate::kernels::{axpy, ger};
+use crate::kernels::{axpy, ger, transpose};
 use crate::tensor::{Image, Images, Tensor};
 
 impl<
@@ -93,13 +93,9 @@ impl<
         grad_output: &Images<B, OH, OW, CO>,
         grad_input: &mut Images<B, H, W, CI>,
     ) {
-        for ky in 0..K {
-            for kx in 0..K {
-                for ci in 0..CI {
-                    for co in 0..CO {
-                        self.weight_t[ky][kx][co][ci] = self.weight[ky][kx][ci][co];
-                    }
-                }
+        for (taps_t, taps) in self.weight_t.iter_mut().zip(&self.weight) {
+            for (tap_t, tap) in taps_t.iter_mut().zip(taps) {
+                transpose(tap_t, tap);
             }
         }
         grad_input.flat_mut().fill(0.0);

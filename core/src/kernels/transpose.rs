@@ -1,0 +1,121 @@
+//! `out = xᵀ` for a row-major matrix: 8 x 8 blocks through AVX registers where the build
+//! has AVX, the plain loop (each row of `x` read in order) elsewhere and at the edges.
+//!
+//! A layer transposes its weights at every backward pass that needs the input gradient
+//! (the product with the transposed weight then runs on the register-tiled kernel). For the
+//! Project 2 network's 25 x 25 weights the transposes were a fifth of the backward pass
+//! (measured on an AMD EPYC Zen 3, one 25 x 25 transpose: 195 ns reading `x` by columns,
+//! 100 ns by rows, 63-65 ns with the 8 x 8 blocks). Moving values changes none of them, so
+//! every path gives the same bits.
+
+/// `out[c][r] = x[r][c]`.
+#[inline]
+pub fn transpose<const R: usize, const C: usize>(out: &mut [[f32; R]; C], x: &[[f32; C]; R]) {
+    #[cfg(any(fma256, fma512))]
+    let (rows, cols) = {
+        // SAFETY: AVX is enabled for this build (both paths imply it).
+        unsafe { avx::blocks(out, x) };
+        (R - R % 8, C - C % 8)
+    };
+    #[cfg(not(any(fma256, fma512)))]
+    let (rows, cols) = (0, 0);
+    // What the blocks left: the last `R % 8` rows whole, and the last `C % 8` columns of
+    // the rows before them.
+    for (r, row) in x.iter().enumerate() {
+        let first = if r < rows { cols } else { 0 };
+        for (c, &value) in row.iter().enumerate().skip(first) {
+            out[c][r] = value;
+        }
+    }
+}
+
+#[cfg(any(fma256, fma512))]
+mod avx {
+    use core::arch::x86_64::*;
+
+    /// Every whole 8 x 8 block of `x`, transposed into `out`: eight rows loaded, three
+    /// rounds of shuffles (pairs of floats, then of pairs, then of 128-bit halves), eight
+    /// rows stored.
+    ///
+    /// # Safety
+    /// AVX is available.
+    #[inline(always)]
+    pub unsafe fn blocks<const R: usize, const C: usize>(
+        out: &mut [[f32; R]; C],
+        x: &[[f32; C]; R],
+    ) {
+        for r0 in (0..R - R % 8).step_by(8) {
+            for c0 in (0..C - C % 8).step_by(8) {
+                // SAFETY: r0 + 8 <= R and c0 + 8 <= C: every load and store is inside its
+                // array.
+                unsafe {
+                    let row = |k: usize| _mm256_loadu_ps(x[r0 + k].as_ptr().add(c0));
+                    let (a0, a1) = (
+                        _mm256_unpacklo_ps(row(0), row(1)),
+                        _mm256_unpackhi_ps(row(0), row(1)),
+                    );
+                    let (a2, a3) = (
+                        _mm256_unpacklo_ps(row(2), row(3)),
+                        _mm256_unpackhi_ps(row(2), row(3)),
+                    );
+                    let (a4, a5) = (
+                        _mm256_unpacklo_ps(row(4), row(5)),
+                        _mm256_unpackhi_ps(row(4), row(5)),
+                    );
+                    let (a6, a7) = (
+                        _mm256_unpacklo_ps(row(6), row(7)),
+                        _mm256_unpackhi_ps(row(6), row(7)),
+                    );
+                    let b0 = _mm256_shuffle_ps::<0x44>(a0, a2);
+                    let b1 = _mm256_shuffle_ps::<0xEE>(a0, a2);
+                    let b2 = _mm256_shuffle_ps::<0x44>(a1, a3);
+                    let b3 = _mm256_shuffle_ps::<0xEE>(a1, a3);
+                    let b4 = _mm256_shuffle_ps::<0x44>(a4, a6);
+                    let b5 = _mm256_shuffle_ps::<0xEE>(a4, a6);
+                    let b6 = _mm256_shuffle_ps::<0x44>(a5, a7);
+                    let b7 = _mm256_shuffle_ps::<0xEE>(a5, a7);
+                    let columns = [
+                        _mm256_permute2f128_ps::<0x20>(b0, b4),
+                        _mm256_permute2f128_ps::<0x20>(b1, b5),
+                        _mm256_permute2f128_ps::<0x20>(b2, b6),
+                        _mm256_permute2f128_ps::<0x20>(b3, b7),
+                        _mm256_permute2f128_ps::<0x31>(b0, b4),
+                        _mm256_permute2f128_ps::<0x31>(b1, b5),
+                        _mm256_permute2f128_ps::<0x31>(b2, b6),
+                        _mm256_permute2f128_ps::<0x31>(b3, b7),
+                    ];
+                    for (k, column) in columns.into_iter().enumerate() {
+                        _mm256_storeu_ps(out[c0 + k].as_mut_ptr().add(r0), column);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<const R: usize, const C: usize>() {
+        let x: [[f32; C]; R] =
+            core::array::from_fn(|r| core::array::from_fn(|c| (r * 1000 + c) as f32));
+        let mut out = [[f32::NAN; R]; C];
+        transpose(&mut out, &x);
+        for r in 0..R {
+            for c in 0..C {
+                assert_eq!(out[c][r], x[r][c], "{R} x {C}: ({r}, {c})");
+            }
+        }
+    }
+
+    #[test]
+    fn every_element_lands_in_its_place() {
+        check::<25, 25>(); // 3 x 3 blocks, then a row and a column
+        check::<16, 8>(); // blocks only
+        check::<2, 25>(); // no block: rows shorter than one
+        check::<25, 2>();
+        check::<9, 17>(); // a block row, one row and one column left, and a second block
+        check::<1, 1>();
+    }
+}
