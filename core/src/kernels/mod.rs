@@ -1,6 +1,6 @@
 //! The inner loops every layer is built from, written so that LLVM vectorises them:
 //! [`axpy`] (`y += a x`, one file), [`ger`] (`A += x yᵀ` on a register tile), the
-//! register-tiled matrix product (`matmul`) and [`transpose`].
+//! register-tiled matrix product (`matmul`), [`transpose`] and [`sum_of_squares`].
 //!
 //! Float addition is not associative, so the compiler may not turn a running sum into a
 //! vector reduction. Every kernel here is therefore built on `axpy` (`y += a x`), whose lanes
@@ -22,12 +22,14 @@
 mod axpy;
 mod ger;
 mod matmul;
+mod sum_of_squares;
 pub mod target;
 mod transpose;
 
 pub use axpy::axpy;
 pub use ger::ger;
 pub use matmul::{matmul_acc, matmul_at_acc, matmul_from_row};
+pub use sum_of_squares::sum_of_squares;
 pub use transpose::transpose;
 
 /// `a * b + c`: fused (one rounding) with the `std` feature, two roundings without.

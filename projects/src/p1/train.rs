@@ -130,7 +130,7 @@ where
             if let Some(norms) = self.grad_norms.as_deref_mut() {
                 let mut slot = norms.iter_mut();
                 self.net.visit_params(&mut |_, grad| {
-                    let squares: f32 = grad.iter().map(|g| g * g).sum();
+                    let squares = minidl::kernels::sum_of_squares(grad);
                     *slot.next().expect("a slot per parameter tensor") += libm::sqrtf(squares);
                 });
             }
