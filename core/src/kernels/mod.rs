@@ -1,6 +1,7 @@
-//! The inner loops every layer is built from, written so that LLVM vectorises them:
-//! [`axpy`] (`y += a x`, one file), [`ger`] (`A += x yᵀ` on a register tile), the
-//! register-tiled matrix product (`matmul`), [`transpose`] and [`sum_of_squares`].
+//! The inner loops every layer is built from, written so that LLVM vectorises them, one
+//! file each: [`axpy`] (`y += a x`), [`add`] (`y += x`), [`ger`] (`A += x yᵀ` on a register
+//! tile), the register-tiled matrix product (`matmul`), [`transpose`] and
+//! [`sum_of_squares`].
 //!
 //! Float addition is not associative, so the compiler may not turn a running sum into a
 //! vector reduction. Every kernel here is therefore built on `axpy` (`y += a x`), whose lanes
@@ -19,6 +20,7 @@
 //! microcontrollers) it is a multiplication followed by an addition. Either way a given build
 //! gives the same bits on every machine and for every thread count.
 
+mod add;
 mod axpy;
 mod ger;
 mod matmul;
@@ -26,6 +28,7 @@ mod sum_of_squares;
 pub mod target;
 mod transpose;
 
+pub use add::add;
 pub use axpy::axpy;
 pub use ger::ger;
 pub use matmul::{matmul_acc, matmul_at_acc, matmul_from_row};

@@ -80,7 +80,7 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
             let mut mean = [0.0f32; C];
             Self::rows(input)
                 .iter()
-                .for_each(|row| crate::kernels::axpy(&mut mean, 1.0, row));
+                .for_each(|row| crate::kernels::add(&mut mean, row));
             mean.iter_mut().for_each(|v| *v /= m);
             let mut var = [0.0f32; C];
             for row in Self::rows(input) {

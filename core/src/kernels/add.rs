@@ -1,0 +1,30 @@
+//! `y += x` over a compile-time length: independent lanes, no bounds checks.
+//!
+//! It gives the bits of [`axpy`](super::axpy)`(y, 1.0, x)` (a fused `1 * x + y` rounds
+//! once, as the addition does) a cycle sooner: a bias gradient or a batch mean adds every
+//! pixel of the batch to the same few vectors, one chain of dependent operations per
+//! vector, and the addition's latency is 3 cycles against the fused multiply-add's 4 on an
+//! AMD Zen 3.
+
+/// `y += x`.
+#[inline(always)]
+pub fn add<const N: usize>(y: &mut [f32; N], x: &[f32; N]) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += xi;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_with_the_bits_of_a_unit_axpy() {
+        let x = [1.0e-8f32, -0.0, 0.0, 3.5, f32::MAX, -1.0e30, 0.1];
+        let start = [1.0f32, -0.0, -0.0, -3.5, f32::MAX, 1.0e30, 0.2];
+        let (mut by_add, mut by_axpy) = (start, start);
+        add(&mut by_add, &x);
+        super::super::axpy(&mut by_axpy, 1.0, &x);
+        assert_eq!(by_add.map(f32::to_bits), by_axpy.map(f32::to_bits));
+    }
+}
