@@ -16,9 +16,10 @@
 //! 2. **Math and randomness** ([`math`], [`rand`]): elementary functions written so that
 //!    loops over them vectorise, one file each with its method and error bound; uniform,
 //!    normal and integer samples and the shuffle, from a generator the caller seeds.
-//! 3. **Kernels** ([`kernels`]): the few inner loops everything is made of, `axpy`, `ger`
-//!    (a rank-one update of a register tile) and the register-tiled matrix product, with
-//!    FMA intrinsics on x86-64 and plain loops the compiler vectorises elsewhere.
+//! 3. **Kernels** ([`kernels`]): the few inner loops everything is made of, `axpy`, `add`,
+//!    `ger` (a rank-one update of a register tile), the register-tiled matrix product,
+//!    `transpose` and `sum_of_squares`, with intrinsics on x86-64 and plain loops the
+//!    compiler vectorises elsewhere.
 //! 4. **Modules** ([`Module`], [`Seq`](struct@Seq), [`init`]): `forward`, `backward`,
 //!    `visit_params` (the handout's `param()`), `zero_grad`, `init`, `set_mode`; chained at
 //!    compile time by [`Seq!`](macro@Seq)`[A, B, C]`; initialised by the schemes of [`Init`].
