@@ -6,24 +6,25 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Computes `round(seed)` for every seed on up to `threads` threads; results come back in
-/// the order of `seeds`. `done` sees each result as soon as it is computed (in whatever
-/// order the threads finish: for progress reports only).
-pub fn map_rounds<T: Send>(
-    seeds: &[u64],
+/// Computes `round(item)` for every item (a seed, or whatever names a round) on up to
+/// `threads` threads; results come back in the order of `items`. `done` sees each result
+/// as soon as it is computed (in whatever order the threads finish: for progress reports
+/// only).
+pub fn map_rounds<S: Copy + Sync, T: Send>(
+    items: &[S],
     threads: usize,
-    round: impl Fn(u64) -> T + Sync,
+    round: impl Fn(S) -> T + Sync,
     done: impl Fn(&T) + Sync,
 ) -> Vec<T> {
     let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<T>>> = Mutex::new(seeds.iter().map(|_| None).collect());
-    let workers = threads.clamp(1, seeds.len().max(1));
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new(items.iter().map(|_| None).collect());
+    let workers = threads.clamp(1, items.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else { break };
-                let result = round(seed);
+                let Some(&item) = items.get(i) else { break };
+                let result = round(item);
                 done(&result);
                 slots.lock().expect("a worker panicked")[i] = Some(result);
             });

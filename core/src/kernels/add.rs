@@ -14,6 +14,23 @@ pub fn add<const N: usize>(y: &mut [f32; N], x: &[f32; N]) {
     }
 }
 
+/// `sum += rows[0] + rows[1] + ...`, the rows added in order into a local copy of `sum`
+/// (written back once): added to a field behind a reference at every row, the sum went
+/// through memory each time, and a bias gradient over every pixel of the batch ran 3x
+/// slower (conv1's weight-gradient bench fell from 63% of the FMA peak to 20%, AMD EPYC
+/// Zen 3).
+#[inline(always)]
+pub fn add_rows<'a, const N: usize>(
+    sum: &mut [f32; N],
+    rows: impl IntoIterator<Item = &'a [f32; N]>,
+) {
+    let mut local = *sum;
+    for row in rows {
+        add(&mut local, row);
+    }
+    *sum = local;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

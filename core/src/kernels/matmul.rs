@@ -41,12 +41,11 @@ pub fn matmul_from_row<const M: usize, const K: usize, const N: usize>(
     b: &[[f32; N]; K],
 ) {
     if narrow(M, N) {
-        // As in `matmul_at_acc`, with `A` transposed first so that `Aᵀ` is read by rows.
+        // With `A` transposed first, so that `Aᵀ` is read by rows.
         let mut a_t = [[0.0; M]; K];
         transpose(&mut a_t, a);
-        let mut c_t: [[f32; M]; N] = core::array::from_fn(|n| [row[n]; M]);
-        gemm::<N, K, M>(&mut c_t, None, |n, k| b[k][n], &a_t);
-        transpose(c, &c_t);
+        let c_t = core::array::from_fn(|n| [row[n]; M]);
+        transposed_product(c, c_t, &a_t, b);
     } else {
         gemm::<M, K, N>(c, Some(row), |m, k| a[m][k], b)
     }
@@ -60,12 +59,9 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
     b: &[[f32; N]; K],
 ) {
     if narrow(M, N) {
-        // `Cᵀ += Bᵀ A` has the long side across, in vectors, and gives each element the same
-        // products in the same order.
         let mut c_t = [[0.0; M]; N];
         transpose(&mut c_t, c);
-        gemm::<N, K, M>(&mut c_t, None, |n, k| b[k][n], a_t);
-        transpose(c, &c_t);
+        transposed_product(c, c_t, a_t, b);
     } else {
         gemm::<M, K, N>(c, None, |m, k| a_t[k][m], b)
     }
@@ -82,6 +78,20 @@ const fn narrow(m: usize, n: usize) -> bool {
 /// are 5 + 5 + 5 + 5, not 6 + 6 + 6 + 2, whose last block would hold too few independent
 /// chains to keep the FMA units busy (measured on an AMD EPYC Zen 3, Project 2's 25 x 25
 /// layer at batch 20: forward product 388-395 -> 355 ns, weight gradient 410-413 -> 373 ns).
+/// `C = (c_t + Bᵀ A)ᵀ` for `A` given as the `K x M` matrix `a_t`: the product of a
+/// [`narrow`] `C` with its long side across, in vectors; each element receives the same
+/// products in the same order as in `C`'s own tiles.
+#[inline(always)]
+fn transposed_product<const M: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]; M],
+    mut c_t: [[f32; M]; N],
+    a_t: &[[f32; M]; K],
+    b: &[[f32; N]; K],
+) {
+    gemm::<N, K, M>(&mut c_t, None, |n, k| b[k][n], a_t);
+    transpose(c, &c_t);
+}
+
 #[inline(always)]
 fn gemm<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],

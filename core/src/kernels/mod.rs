@@ -28,7 +28,7 @@ mod sum_of_squares;
 pub mod target;
 mod transpose;
 
-pub use add::add;
+pub use add::{add, add_rows};
 pub use axpy::axpy;
 pub use ger::ger;
 pub use matmul::{matmul_acc, matmul_at_acc, matmul_from_row};

@@ -49,41 +49,28 @@ mod avx {
                 // SAFETY: r0 + 8 <= R and c0 + 8 <= C: every load and store is inside its
                 // array.
                 unsafe {
-                    let row = |k: usize| _mm256_loadu_ps(x[r0 + k].as_ptr().add(c0));
-                    let (a0, a1) = (
-                        _mm256_unpacklo_ps(row(0), row(1)),
-                        _mm256_unpackhi_ps(row(0), row(1)),
-                    );
-                    let (a2, a3) = (
-                        _mm256_unpacklo_ps(row(2), row(3)),
-                        _mm256_unpackhi_ps(row(2), row(3)),
-                    );
-                    let (a4, a5) = (
-                        _mm256_unpacklo_ps(row(4), row(5)),
-                        _mm256_unpackhi_ps(row(4), row(5)),
-                    );
-                    let (a6, a7) = (
-                        _mm256_unpacklo_ps(row(6), row(7)),
-                        _mm256_unpackhi_ps(row(6), row(7)),
-                    );
-                    let b0 = _mm256_shuffle_ps::<0x44>(a0, a2);
-                    let b1 = _mm256_shuffle_ps::<0xEE>(a0, a2);
-                    let b2 = _mm256_shuffle_ps::<0x44>(a1, a3);
-                    let b3 = _mm256_shuffle_ps::<0xEE>(a1, a3);
-                    let b4 = _mm256_shuffle_ps::<0x44>(a4, a6);
-                    let b5 = _mm256_shuffle_ps::<0xEE>(a4, a6);
-                    let b6 = _mm256_shuffle_ps::<0x44>(a5, a7);
-                    let b7 = _mm256_shuffle_ps::<0xEE>(a5, a7);
-                    let columns = [
-                        _mm256_permute2f128_ps::<0x20>(b0, b4),
-                        _mm256_permute2f128_ps::<0x20>(b1, b5),
-                        _mm256_permute2f128_ps::<0x20>(b2, b6),
-                        _mm256_permute2f128_ps::<0x20>(b3, b7),
-                        _mm256_permute2f128_ps::<0x31>(b0, b4),
-                        _mm256_permute2f128_ps::<0x31>(b1, b5),
-                        _mm256_permute2f128_ps::<0x31>(b2, b6),
-                        _mm256_permute2f128_ps::<0x31>(b3, b7),
-                    ];
+                    let rows: [__m256; 8] =
+                        core::array::from_fn(|k| _mm256_loadu_ps(x[r0 + k].as_ptr().add(c0)));
+                    // Pairs of floats of rows 2j and 2j + 1.
+                    let mut a = [_mm256_setzero_ps(); 8];
+                    for j in 0..4 {
+                        a[2 * j] = _mm256_unpacklo_ps(rows[2 * j], rows[2 * j + 1]);
+                        a[2 * j + 1] = _mm256_unpackhi_ps(rows[2 * j], rows[2 * j + 1]);
+                    }
+                    // Pairs of those pairs: four rows' worth in each 128-bit half.
+                    let mut b = [_mm256_setzero_ps(); 8];
+                    for h in [0, 4] {
+                        b[h] = _mm256_shuffle_ps::<0x44>(a[h], a[h + 2]);
+                        b[h + 1] = _mm256_shuffle_ps::<0xEE>(a[h], a[h + 2]);
+                        b[h + 2] = _mm256_shuffle_ps::<0x44>(a[h + 1], a[h + 3]);
+                        b[h + 3] = _mm256_shuffle_ps::<0xEE>(a[h + 1], a[h + 3]);
+                    }
+                    // The halves of rows 0-3 and 4-7 side by side: the columns.
+                    let mut columns = [_mm256_setzero_ps(); 8];
+                    for k in 0..4 {
+                        columns[k] = _mm256_permute2f128_ps::<0x20>(b[k], b[k + 4]);
+                        columns[k + 4] = _mm256_permute2f128_ps::<0x31>(b[k], b[k + 4]);
+                    }
                     for (k, column) in columns.into_iter().enumerate() {
                         _mm256_storeu_ps(out[c0 + k].as_mut_ptr().add(r0), column);
                     }

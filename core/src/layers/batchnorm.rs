@@ -78,9 +78,7 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
         let m = Self::ROWS as f32;
         if self.mode == Mode::Train {
             let mut mean = [0.0f32; C];
-            Self::rows(input)
-                .iter()
-                .for_each(|row| crate::kernels::add(&mut mean, row));
+            crate::kernels::add_rows(&mut mean, Self::rows(input));
             mean.iter_mut().for_each(|v| *v /= m);
             let mut var = [0.0f32; C];
             for row in Self::rows(input) {

@@ -2,7 +2,7 @@
 
 use crate::init::Init;
 use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
-use crate::kernels::{add, matmul_at_acc, matmul_from_row, transpose};
+use crate::kernels::{add_rows, matmul_at_acc, matmul_from_row, transpose};
 use crate::module::Module;
 use crate::tensor::{Batch, Tensor, Zeroable};
 use rand_core::Rng;
@@ -74,12 +74,7 @@ impl<const I: usize, const O: usize, const B: usize> Module for Linear<I, O, B> 
         grad_output: &Batch<B, O>,
         grad_input: Option<&mut Batch<B, I>>,
     ) {
-        // In a local, as the convolution's (see there).
-        let mut bias_grad = self.bias_grad;
-        for g in grad_output {
-            add(&mut bias_grad, g);
-        }
-        self.bias_grad = bias_grad;
+        add_rows(&mut self.bias_grad, grad_output);
         // dL/dW[i][o] = sum_b x[b][i] g[b][o]: (X^T G), accumulated.
         matmul_at_acc(&mut self.weight_grad, input, grad_output);
         if let Some(grad_input) = grad_input {

@@ -106,14 +106,10 @@ pub fn run(
         .flat_map(|a| seeds.iter().map(move |&seed| (a, seed)))
         .collect();
     jobs.sort_by(|x, y| cost(y.0).total_cmp(&cost(x.0)));
-    let indices: Vec<u64> = (0..jobs.len() as u64).collect();
     let done = map_rounds(
-        &indices,
+        &jobs,
         threads,
-        |i| {
-            let (a, seed) = jobs[i as usize];
-            (a, run_round(archs[a], mnist, seed, &recipes[a], options))
-        },
+        |(a, seed)| (a, run_round(archs[a], mnist, seed, &recipes[a], options)),
         |(a, round)| progress.round_done(archs[*a].name(), round),
     );
     let mut rounds: Vec<Vec<RoundResult>> = archs.iter().map(|_| Vec::new()).collect();

@@ -253,13 +253,13 @@ impl<
                             for oy in rows.clone() {
                                 let in_row = &image[oy + ky - P];
                                 for ox in columns.clone() {
-                                    let x = &in_row[ox + kx - P][ci0..ci0 + MR];
+                                    let x: &[f32; MR] = in_row[ox + kx - P][ci0..ci0 + MR]
+                                        .try_into()
+                                        .expect("block");
                                     let g: &[f32; CB] = grad_image[oy][ox][co0..co0 + CB]
                                         .try_into()
                                         .expect("block");
-                                    for (a, &xr) in acc.iter_mut().zip(x) {
-                                        axpy(a, xr, g);
-                                    }
+                                    ger(&mut acc, x, g);
                                 }
                             }
                         }
