@@ -67,8 +67,8 @@ _TINY_DIGIT = [
     ("flatten",), ("linear", 64, 32), ("relu",), ("linear", 32, 10),
 ]
 _BEST_DIGIT = [
-    ("conv", 1, 32, 3, 1), ("bn2d", 32), ("relu",), ("pool",),
-    ("conv", 32, 64, 3, 1), ("bn2d", 64), ("relu",), ("pool",),
+    ("conv", 1, 32, 3, 1), ("bn2d", 32), ("pool",), ("relu",),
+    ("conv", 32, 64, 3, 1), ("bn2d", 64), ("pool",), ("relu",),
     ("flatten",), ("linear", 576, 128), ("bn1d", 128), ("relu",), ("dropout",),
     ("linear", 128, 10),
 ]

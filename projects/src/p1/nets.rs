@@ -173,15 +173,22 @@ pub type SiameseOf<D, const B: usize, const B2: usize> =
 
 /// The digit network of `best`: two padded 3x3 convolutions with batch norm, max-pooling,
 /// a batch-normalised hidden layer with dropout, 10 digit logits.
+///
+/// ReLU after the pooling, as in the handout's network: the two orders compute the same
+/// function and gradients (ReLU is monotone, so the pooled maximum is the same value and
+/// position whenever it is positive, and the gradient is zero where it is not), but the
+/// ReLU then sees a quarter of the elements. Measured on AMD EPYC Zen 3 (AVX2), 100 images:
+/// the first ReLU's forward and backward took 182 us of an 11 ms step before the pooling,
+/// as it passes over 2.5 MB of activations twice.
 pub type BestDigitNet<const N: usize> = Seq![
     Conv2d<N, SIDE, SIDE, 1, 32, 3, 1, 14, 14>,
     BatchNorm2d<N, 14, 14, 32>,
-    Relu<Images<N, 14, 14, 32>>,
     MaxPool2d<N, 14, 14, 32, 2, 7, 7>,
+    Relu<Images<N, 7, 7, 32>>,
     Conv2d<N, 7, 7, 32, 64, 3, 1, 7, 7>,
     BatchNorm2d<N, 7, 7, 64>,
-    Relu<Images<N, 7, 7, 64>>,
     MaxPool2d<N, 7, 7, 64, 2, 3, 3>,
+    Relu<Images<N, 3, 3, 64>>,
     Flatten<N, 3, 3, 64, 576>,
     Linear<576, 128, N>,
     BatchNorm1d<N, 128>,
