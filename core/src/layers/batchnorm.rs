@@ -89,7 +89,7 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
             var.iter_mut().for_each(|v| *v /= m);
             let unbiased = if Self::ROWS > 1 { m / (m - 1.0) } else { 1.0 };
             for c in 0..C {
-                self.inv_std[c] = 1.0 / libm::sqrtf(var[c] + EPSILON);
+                self.inv_std[c] = 1.0 / crate::math::sqrt::sqrtf(var[c] + EPSILON);
                 self.running_mean[c] = (1.0 - MOMENTUM) * self.running_mean[c] + MOMENTUM * mean[c];
                 self.running_var[c] =
                     (1.0 - MOMENTUM) * self.running_var[c] + MOMENTUM * var[c] * unbiased;
@@ -98,7 +98,7 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
         } else {
             self.batch_mean = self.running_mean;
             for c in 0..C {
-                self.inv_std[c] = 1.0 / libm::sqrtf(self.running_var[c] + EPSILON);
+                self.inv_std[c] = 1.0 / crate::math::sqrt::sqrtf(self.running_var[c] + EPSILON);
             }
         }
         // y = gamma * (x - mean) * inv_std + beta = x * scale + shift

@@ -159,7 +159,7 @@ pub mod kernel {
             let g = g + k.weight_decay * *p;
             *m = k.beta1 * *m + (1.0 - k.beta1) * g;
             *v = k.beta2 * *v + (1.0 - k.beta2) * g * g;
-            *p -= k.step_size * *m / (libm::sqrtf(*v / k.correction2) + k.eps);
+            *p -= k.step_size * *m / (crate::math::sqrt::sqrtf(*v / k.correction2) + k.eps);
         }
     }
 
