@@ -30,7 +30,7 @@ impl Init {
     ) {
         match self {
             Init::PyTorchDefault => {
-                let bound = 1.0 / libm::sqrtf(fan_in as f32);
+                let bound = 1.0 / crate::math::sqrt::sqrtf(fan_in as f32);
                 weights
                     .iter_mut()
                     .for_each(|w| *w = uniform(rng, -bound, bound));
@@ -39,14 +39,14 @@ impl Init {
                     .for_each(|b| *b = uniform(rng, -bound, bound));
             }
             Init::XavierUniform => {
-                let bound = libm::sqrtf(6.0 / (fan_in + fan_out) as f32);
+                let bound = crate::math::sqrt::sqrtf(6.0 / (fan_in + fan_out) as f32);
                 weights
                     .iter_mut()
                     .for_each(|w| *w = uniform(rng, -bound, bound));
                 biases.fill(0.0);
             }
             Init::HeNormal => {
-                let std = libm::sqrtf(2.0 / fan_in as f32);
+                let std = crate::math::sqrt::sqrtf(2.0 / fan_in as f32);
                 weights
                     .iter_mut()
                     .for_each(|w| *w = std * standard_normal(rng));

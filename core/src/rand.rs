@@ -23,7 +23,7 @@ pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     // 1 - unit is in (0, 1], so the logarithm is finite.
     let u1 = 1.0 - unit(rng);
     let u2 = unit(rng);
-    libm::sqrtf(-2.0 * libm::logf(u1)) * libm::cosf(2.0 * core::f32::consts::PI * u2)
+    crate::math::sqrt::sqrtf(-2.0 * libm::logf(u1)) * libm::cosf(2.0 * core::f32::consts::PI * u2)
 }
 
 /// An integer uniform in `0..n` (Lemire's multiply-shift; bias below 2^-32 for our sizes).

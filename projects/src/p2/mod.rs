@@ -64,7 +64,7 @@ impl PointStandardise {
                 .iter()
                 .map(|p| (p[k] - mean[k]) * (p[k] - mean[k]))
                 .sum::<f32>();
-            std[k] = libm::sqrtf(squares / n);
+            std[k] = minidl::math::sqrt::sqrtf(squares / n);
         }
         Self { mean, std }
     }
@@ -222,7 +222,7 @@ mod tests {
         assert!((core::f32::consts::PI * RADIUS_SQUARED - 0.5).abs() < 1e-7);
         assert_eq!(label([0.5, 0.5]), 1);
         assert_eq!(label([0.0, 0.0]), 0);
-        let r = libm::sqrtf(RADIUS_SQUARED);
+        let r = minidl::math::sqrt::sqrtf(RADIUS_SQUARED);
         assert_eq!(label([0.5 + 0.99 * r, 0.5]), 1);
         assert_eq!(label([0.5, 0.5 - 1.01 * r]), 0);
     }
