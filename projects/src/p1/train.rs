@@ -131,7 +131,8 @@ where
                 let mut slot = norms.iter_mut();
                 self.net.visit_params(&mut |_, grad| {
                     let squares = minidl::kernels::sum_of_squares(grad);
-                    *slot.next().expect("a slot per parameter tensor") += minidl::math::sqrt::sqrtf(squares);
+                    *slot.next().expect("a slot per parameter tensor") +=
+                        minidl::math::sqrt::sqrtf(squares);
                 });
             }
             self.optimizer.step(self.net);
