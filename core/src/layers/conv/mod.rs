@@ -321,6 +321,35 @@ mod tests {
     }
 
     #[test]
+    fn images_that_share_input_gradient_tiles_get_their_own_bits() {
+        // 8 input channels, fewer than a channel block wherever there are vectors: the
+        // input gradient tiles two images at once (three images: a pair, then one alone).
+        // Each image's gradient must be the one it gets alone, to the bit.
+        check::<Conv2d<3, 4, 7, 8, 3, 3, 1, 4, 7>>(58, Init::PyTorchDefault);
+        let mut r = rng(59);
+        let mut batch = Conv2d::<3, 5, 9, 8, 4, 3, 1, 5, 9>::zeroed();
+        batch.init(Init::PyTorchDefault, &mut r);
+        let mut alone = Conv2d::<1, 5, 9, 8, 4, 3, 1, 5, 9>::zeroed();
+        (alone.weight, alone.bias) = (batch.weight, batch.bias);
+        let mut x = Images::<3, 5, 9, 8>::zeroed();
+        let mut g = Images::<3, 5, 9, 4>::zeroed();
+        for v in x.flat_mut().iter_mut().chain(g.flat_mut()) {
+            *v = crate::rand::uniform(&mut r, -1.0, 1.0);
+        }
+        let mut gi = Images::<3, 5, 9, 8>::zeroed();
+        batch.forward(&x);
+        batch.backward(&x, &g, Some(&mut gi));
+        for n in 0..3 {
+            let mut gi_alone = Images::<1, 5, 9, 8>::zeroed();
+            alone.forward(&[x[n]]);
+            alone.backward(&[x[n]], &[g[n]], Some(&mut gi_alone));
+            for (k, (a, b)) in gi[n].flat().iter().zip(gi_alone[0].flat()).enumerate() {
+                assert_eq!(a.to_bits(), b.to_bits(), "image {n}, element {k}");
+            }
+        }
+    }
+
+    #[test]
     fn parameter_count_of_the_reference_convnet_layers() {
         assert_eq!(Conv2d::<1, 14, 14, 2, 32, 3, 0, 12, 12>::PARAMS, 608);
         assert_eq!(Conv2d::<1, 6, 6, 32, 64, 3, 0, 4, 4>::PARAMS, 18_496);
