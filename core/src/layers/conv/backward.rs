@@ -32,6 +32,93 @@ impl<
         ox + PIXELS <= OW && ox >= P && ox + PIXELS + K <= W + P + 1
     }
 
+    /// The outputs of `NI` images, row by row: `PIXELS` pixels at a time inside, one at a
+    /// time at the borders. The one-pixel path reads the whole kernel for each pixel
+    /// (`best`'s conv2: 72 KiB, more than the L1 cache); with two images it reads it once for
+    /// both. Every output adds its terms in the same order whatever `NI`. Measured on AMD
+    /// EPYC Zen 3 (AVX2), `best`'s conv2 (7x7, padded, 3 of 7 columns one pixel at a time)
+    /// at 100 images: 2290-2330 -> 2030-2230 us.
+    #[inline(always)]
+    pub(super) fn forward_images<const NI: usize>(
+        (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
+        images: &[Image<H, W, CI>; NI],
+        outs: &mut [Image<OH, OW, CO>; NI],
+    ) {
+        for oy in 0..OH {
+            let rows = Self::taps(oy, H);
+            let mut ox = 0;
+            while ox < OW {
+                if Self::block_is_interior(ox) {
+                    for (image, out) in images.iter().zip(outs.iter_mut()) {
+                        let (out_row, at) = (&mut out[oy], (oy, ox));
+                        if CO.is_multiple_of(CHANNEL_BLOCK) {
+                            Self::forward_block::<CHANNEL_BLOCK>(
+                                (weight, bias),
+                                image,
+                                out_row,
+                                at,
+                                rows.clone(),
+                            );
+                        } else {
+                            Self::forward_block::<CO>(
+                                (weight, bias),
+                                image,
+                                out_row,
+                                at,
+                                rows.clone(),
+                            );
+                        }
+                    }
+                    ox += PIXELS;
+                } else {
+                    // One accumulator row per image: all CO channels for one image, half as
+                    // many for two (the registers hold 8 vectors of them with AVX2).
+                    const TWO: usize = target::channel_block(2);
+                    let outs: [&mut [f32; CO]; NI] = {
+                        let mut rest = outs.iter_mut();
+                        core::array::from_fn(|_| &mut rest.next().expect("an image")[oy][ox])
+                    };
+                    let at = (oy, ox, rows.clone());
+                    match NI {
+                        2 if CO.is_multiple_of(TWO) && target::LANES > 1 => {
+                            Self::forward_pixel::<TWO, NI>((weight, bias), images, outs, at)
+                        }
+                        _ => Self::forward_pixel::<CO, NI>((weight, bias), images, outs, at),
+                    }
+                    ox += 1;
+                }
+            }
+        }
+    }
+
+    /// Output pixel `(oy, ox)` of `NI` images, `CB` output channels at a time, from the
+    /// bias, then the taps (reading real input rows `rows`) and input channels in order.
+    #[inline(always)]
+    fn forward_pixel<const CB: usize, const NI: usize>(
+        (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
+        images: &[Image<H, W, CI>; NI],
+        mut outs: [&mut [f32; CO]; NI],
+        (oy, ox, rows): (usize, usize, core::ops::Range<usize>),
+    ) {
+        for c0 in (0..CO).step_by(CB) {
+            let bias: &[f32; CB] = bias[c0..c0 + CB].try_into().expect("block");
+            let mut acc = [*bias; NI];
+            for ky in rows.clone() {
+                for kx in Self::taps(ox, W) {
+                    for (ci, w) in weight[ky][kx].iter().enumerate() {
+                        let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
+                        for (a, image) in acc.iter_mut().zip(images) {
+                            axpy(a, image[oy + ky - P][ox + kx - P][ci], w);
+                        }
+                    }
+                }
+            }
+            for (a, out) in acc.iter().zip(outs.iter_mut()) {
+                out[c0..c0 + CB].copy_from_slice(a);
+            }
+        }
+    }
+
     /// `PIXELS` outputs at once, `CB` output channels at a time: each piece of a weight row
     /// is loaded once and used `PIXELS` times, and the `PIXELS x CB` accumulators stay in
     /// registers. Every output adds its terms in the same order (bias, then taps and input
@@ -99,39 +186,33 @@ impl<
             }
         }
         grad_input.flat_mut().fill(0.0);
-        // With fewer input channels than a channel block (`tiny`'s conv2, 8), one image's
-        // tile is too few accumulators (4 with AVX2, and as many independent chains of
-        // multiply-adds: half the FMA units' rate), so two images share the tile. Measured
-        // on AMD EPYC Zen 3 (AVX2), 100 images of `tiny`'s conv2: 71 -> 62 us (three images
-        // at once: 79 us, the accumulators spill).
-        if CI < CHANNEL_BLOCK {
-            let mut gi = grad_input.chunks_exact_mut(2);
-            let mut go = grad_output.chunks_exact(2);
-            for (gi, go) in (&mut gi).zip(&mut go) {
-                self.input_gradient_images::<2>(
-                    go.try_into().expect("two images"),
-                    gi.try_into().expect("two images"),
-                );
-            }
-            for (gi, go) in gi.into_remainder().iter_mut().zip(go.remainder()) {
-                self.input_gradient_images::<1>(
-                    core::array::from_ref(go),
-                    core::array::from_mut(gi),
-                );
-            }
-        } else {
-            for (gi, go) in grad_input.iter_mut().zip(grad_output) {
-                self.input_gradient_images::<1>(
-                    core::array::from_ref(go),
-                    core::array::from_mut(gi),
-                );
-            }
+        // Two images at a time, each adding its terms in the same order as alone:
+        // - at the border pixels, the one-pixel path reads the whole transposed kernel
+        //   (`best`'s conv2: 72 KiB, more than the L1 cache) for every pixel; for two images
+        //   it reads it once. Measured on AMD EPYC Zen 3 (AVX2), `best`'s conv2 (7x7, padded,
+        //   3 of 7 columns on that path) at 100 images: input gradient 2950-3290 -> 2800-2830
+        //   us (three images: no faster);
+        // - with fewer input channels than a channel block (`tiny`'s conv2, 8), one image's
+        //   tile is too few accumulators (4 with AVX2, and as many independent chains of
+        //   multiply-adds: half the FMA units' rate), so the two share the tile: 71 -> 62 us
+        //   (three images at once: 79 us, the accumulators spill).
+        let mut gi = grad_input.chunks_exact_mut(2);
+        let mut go = grad_output.chunks_exact(2);
+        for (gi, go) in (&mut gi).zip(&mut go) {
+            self.input_gradient_images::<2>(
+                go.try_into().expect("two images"),
+                gi.try_into().expect("two images"),
+            );
+        }
+        for (gi, go) in gi.into_remainder().iter_mut().zip(go.remainder()) {
+            self.input_gradient_images::<1>(core::array::from_ref(go), core::array::from_mut(gi));
         }
     }
 
     /// The input gradients of `NI` images, pixel block by pixel block; each image adds its
     /// terms in the same order whatever `NI`.
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // `oy` indexes a row of each of the NI images
     fn input_gradient_images<const NI: usize>(
         &self,
         grad_images: &[Image<OH, OW, CO>; NI],
@@ -154,12 +235,15 @@ impl<
                             .expect("block")
                     });
                     if CI.is_multiple_of(CHANNEL_BLOCK) {
-                        Self::input_gradient_block::<CHANNEL_BLOCK, NI>(
-                            &self.weight_t,
-                            g,
-                            gi_images,
-                            (oy, ox),
-                        );
+                        // A channel block's tile per image fills the registers already.
+                        for (g, gi_image) in g.into_iter().zip(gi_images.iter_mut()) {
+                            Self::input_gradient_block::<CHANNEL_BLOCK, 1>(
+                                &self.weight_t,
+                                [g],
+                                core::array::from_mut(gi_image),
+                                (oy, ox),
+                            );
+                        }
                     } else {
                         Self::input_gradient_block::<CI, NI>(
                             &self.weight_t,
@@ -170,9 +254,8 @@ impl<
                     }
                     ox += PIXELS;
                 } else {
-                    for (grad_image, gi_image) in grad_images.iter().zip(gi_images.iter_mut()) {
-                        self.input_gradient_pixel(&grad_image[oy][ox], oy, ox, gi_image);
-                    }
+                    let g: [&[f32; CO]; NI] = core::array::from_fn(|n| &grad_images[n][oy][ox]);
+                    self.input_gradient_pixel(g, oy, ox, gi_images);
                     ox += 1;
                 }
             }
@@ -220,53 +303,71 @@ impl<
         }
     }
 
-    /// The input-gradient contribution of output pixel `(oy, ox)`, `CHANNEL_BLOCK` input
-    /// channels at a time (measured on the emulated Cortex-M4, `tiny`'s conv2 with 8 input
-    /// channels: all of them at once is 32 accumulators, which spill from its 32 registers
-    /// and made this path 17% of a training step's instructions).
-    pub(super) fn input_gradient_pixel(
+    /// The input-gradient contribution of output pixel `(oy, ox)` of `NI` images, a block of
+    /// input channels at a time (measured on the emulated Cortex-M4, `tiny`'s conv2 with 8
+    /// input channels: all of them at once is 32 accumulators, which spill from its 32
+    /// registers and made this path 17% of a training step's instructions).
+    pub(super) fn input_gradient_pixel<const NI: usize>(
         &self,
-        g: &[f32; CO],
+        g: [&[f32; CO]; NI],
         oy: usize,
         ox: usize,
-        gi_image: &mut Image<H, W, CI>,
+        gi_images: &mut [Image<H, W, CI>; NI],
     ) {
-        if CI.is_multiple_of(CHANNEL_BLOCK) {
-            self.input_gradient_pixel_block::<CHANNEL_BLOCK>(g, oy, ox, gi_image);
-        } else {
-            self.input_gradient_pixel_block::<CI>(g, oy, ox, gi_image);
+        // Four partial sums per image: 4 x NI rows of accumulators.
+        const ONE: usize = target::channel_block(4);
+        const TWO: usize = target::channel_block(8);
+        match NI {
+            1 if CI.is_multiple_of(ONE) => {
+                self.input_gradient_pixel_block::<ONE, NI>(g, oy, ox, gi_images)
+            }
+            2 if CI.is_multiple_of(TWO) => {
+                self.input_gradient_pixel_block::<TWO, NI>(g, oy, ox, gi_images)
+            }
+            _ => self.input_gradient_pixel_block::<CI, NI>(g, oy, ox, gi_images),
         }
     }
 
     /// [`input_gradient_pixel`](Self::input_gradient_pixel), `CB` input channels at a time:
-    /// every input element adds its terms in the same order whatever `CB`.
+    /// every input element adds its terms in the same order whatever `CB` and `NI`.
     #[inline(always)]
-    fn input_gradient_pixel_block<const CB: usize>(
+    fn input_gradient_pixel_block<const CB: usize, const NI: usize>(
         &self,
-        g: &[f32; CO],
+        g: [&[f32; CO]; NI],
         oy: usize,
         ox: usize,
-        gi_image: &mut Image<H, W, CI>,
+        gi_images: &mut [Image<H, W, CI>; NI],
     ) {
+        let rest = CO / 4 * 4;
         for ky in Self::taps(oy, H) {
             for kx in Self::taps(ox, W) {
                 let kernel = &self.weight_t[ky][kx];
-                let target = &mut gi_image[oy + ky - P][ox + kx - P];
                 for c0 in (0..CI).step_by(CB) {
                     // Four partial sums over interleaved output channels: four independent
                     // chains of multiply-adds instead of one long dependent chain.
-                    let mut acc = [[0.0f32; CB]; 4];
-                    for (gs, wts) in g.chunks_exact(4).zip(kernel.chunks_exact(4)) {
-                        for ((a, &gc), wt) in acc.iter_mut().zip(gs).zip(wts) {
-                            axpy(a, gc, wt[c0..c0 + CB].try_into().expect("block"));
+                    let mut acc = [[[0.0f32; CB]; 4]; NI];
+                    for (q, wts) in kernel.chunks_exact(4).enumerate() {
+                        for (acc, g) in acc.iter_mut().zip(&g) {
+                            for ((a, &gc), wt) in acc.iter_mut().zip(&g[4 * q..4 * q + 4]).zip(wts)
+                            {
+                                axpy(a, gc, wt[c0..c0 + CB].try_into().expect("block"));
+                            }
                         }
                     }
-                    let rest = CO / 4 * 4;
-                    for (&gc, wt) in g[rest..].iter().zip(&kernel[rest..]) {
-                        axpy(&mut acc[0], gc, wt[c0..c0 + CB].try_into().expect("block"));
+                    for (co, wt) in kernel.iter().enumerate().skip(rest) {
+                        for (acc, g) in acc.iter_mut().zip(&g) {
+                            axpy(
+                                &mut acc[0],
+                                g[co],
+                                wt[c0..c0 + CB].try_into().expect("block"),
+                            );
+                        }
                     }
-                    for (c, t) in target[c0..c0 + CB].iter_mut().enumerate() {
-                        *t += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+                    for (acc, gi_image) in acc.iter().zip(gi_images.iter_mut()) {
+                        let target = &mut gi_image[oy + ky - P][ox + kx - P];
+                        for (c, t) in target[c0..c0 + CB].iter_mut().enumerate() {
+                            *t += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+                        }
                     }
                 }
             }

@@ -23,8 +23,8 @@
 
 use crate::init::Init;
 use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
+use crate::kernels::add_rows;
 use crate::kernels::target;
-use crate::kernels::{add_rows, axpy};
 use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
 use rand_core::Rng;
@@ -114,41 +114,18 @@ impl<
 
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
         let () = Self::SHAPE_CHECK;
-        for (image, out_image) in input.iter().zip(self.output.iter_mut()) {
-            for (oy, out_row) in out_image.iter_mut().enumerate() {
-                let rows = Self::taps(oy, H);
-                let mut ox = 0;
-                while ox < OW {
-                    if Self::block_is_interior(ox) {
-                        let at = (oy, ox);
-                        let parameters = (&self.weight, &self.bias);
-                        if CO.is_multiple_of(CHANNEL_BLOCK) {
-                            Self::forward_block::<CHANNEL_BLOCK>(
-                                parameters,
-                                image,
-                                out_row,
-                                at,
-                                rows.clone(),
-                            );
-                        } else {
-                            Self::forward_block::<CO>(parameters, image, out_row, at, rows.clone());
-                        }
-                        ox += PIXELS;
-                    } else {
-                        let mut acc = self.bias;
-                        for ky in rows.clone() {
-                            let row = &image[oy + ky - P];
-                            for kx in Self::taps(ox, W) {
-                                for (x, w) in row[ox + kx - P].iter().zip(&self.weight[ky][kx]) {
-                                    axpy(&mut acc, *x, w);
-                                }
-                            }
-                        }
-                        out_row[ox] = acc;
-                        ox += 1;
-                    }
-                }
-            }
+        // Two images at a time: their border pixels share each read of the kernel (see
+        // `forward_images`).
+        let parameters = (&self.weight, &self.bias);
+        let mut outs = self.output.chunks_exact_mut(2);
+        let mut ins = input.chunks_exact(2);
+        for (out, image) in (&mut outs).zip(&mut ins) {
+            let out: &mut [_; 2] = out.try_into().expect("two images");
+            Self::forward_images::<2>(parameters, image.try_into().expect("two images"), out);
+        }
+        for (out, image) in outs.into_remainder().iter_mut().zip(ins.remainder()) {
+            let (image, out) = (core::array::from_ref(image), core::array::from_mut(out));
+            Self::forward_images::<1>(parameters, image, out);
         }
         &self.output
     }
@@ -320,33 +297,56 @@ mod tests {
         check::<Conv2d<2, 4, 8, 16, 16, 3, 0, 2, 6>>(57, Init::PyTorchDefault);
     }
 
-    #[test]
-    fn images_that_share_input_gradient_tiles_get_their_own_bits() {
-        // 8 input channels, fewer than a channel block wherever there are vectors: the
-        // input gradient tiles two images at once (three images: a pair, then one alone).
-        // Each image's gradient must be the one it gets alone, to the bit.
-        check::<Conv2d<3, 4, 7, 8, 3, 3, 1, 4, 7>>(58, Init::PyTorchDefault);
-        let mut r = rng(59);
-        let mut batch = Conv2d::<3, 5, 9, 8, 4, 3, 1, 5, 9>::zeroed();
+    /// A batch of three images (a pair, then one alone), padding 1, against each image
+    /// alone: outputs and input gradients to the bit.
+    fn each_image_as_alone<
+        const H: usize,
+        const W: usize,
+        const CI: usize,
+        const CO: usize,
+        const OH: usize,
+        const OW: usize,
+    >(
+        seed: u64,
+    ) {
+        let mut r = rng(seed);
+        let mut batch = Conv2d::<3, H, W, CI, CO, 3, 1, OH, OW>::zeroed();
         batch.init(Init::PyTorchDefault, &mut r);
-        let mut alone = Conv2d::<1, 5, 9, 8, 4, 3, 1, 5, 9>::zeroed();
+        let mut alone = Conv2d::<1, H, W, CI, CO, 3, 1, OH, OW>::zeroed();
         (alone.weight, alone.bias) = (batch.weight, batch.bias);
-        let mut x = Images::<3, 5, 9, 8>::zeroed();
-        let mut g = Images::<3, 5, 9, 4>::zeroed();
+        let mut x = Images::<3, H, W, CI>::zeroed();
+        let mut g = Images::<3, OH, OW, CO>::zeroed();
         for v in x.flat_mut().iter_mut().chain(g.flat_mut()) {
             *v = crate::rand::uniform(&mut r, -1.0, 1.0);
         }
-        let mut gi = Images::<3, 5, 9, 8>::zeroed();
-        batch.forward(&x);
+        let mut gi = Images::<3, H, W, CI>::zeroed();
+        let out = *batch.forward(&x);
         batch.backward(&x, &g, Some(&mut gi));
         for n in 0..3 {
-            let mut gi_alone = Images::<1, 5, 9, 8>::zeroed();
-            alone.forward(&[x[n]]);
+            let mut gi_alone = Images::<1, H, W, CI>::zeroed();
+            let out_alone = *alone.forward(&[x[n]]);
             alone.backward(&[x[n]], &[g[n]], Some(&mut gi_alone));
-            for (k, (a, b)) in gi[n].flat().iter().zip(gi_alone[0].flat()).enumerate() {
-                assert_eq!(a.to_bits(), b.to_bits(), "image {n}, element {k}");
+            let pairs = [
+                (out[n].flat(), out_alone[0].flat()),
+                (gi[n].flat(), gi_alone[0].flat()),
+            ];
+            for (what, (together, apart)) in ["output", "input gradient"].iter().zip(pairs) {
+                for (k, (a, b)) in together.iter().zip(apart).enumerate() {
+                    assert_eq!(a.to_bits(), b.to_bits(), "{what}, image {n}, element {k}");
+                }
             }
         }
+    }
+
+    #[test]
+    fn images_computed_together_get_their_own_bits() {
+        // Two images share the tiles where one image's are too few accumulators (8 input
+        // channels, fewer than a channel block wherever there are vectors) and the
+        // one-pixel path at the borders (padding 1; width 9: columns 0, 5-8).
+        check::<Conv2d<3, 4, 7, 8, 3, 3, 1, 4, 7>>(58, Init::PyTorchDefault);
+        each_image_as_alone::<5, 9, 8, 4, 5, 9>(59);
+        // Wide enough for the channel-blocked versions of both.
+        each_image_as_alone::<3, 7, 32, 64, 3, 7>(60);
     }
 
     #[test]
