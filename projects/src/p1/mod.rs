@@ -87,7 +87,9 @@ pub trait PairBatch: Tensor {
 /// Flat vectors: both images, channel first, row by row.
 impl<const B: usize> PairBatch for Batch<B, PAIR_PIXELS> {
     fn set(&mut self, k: usize, pair: &PairImage, norm: PixelStandardise) {
-        for (slot, &v) in self[k].iter_mut().zip(pair.iter().flatten().flatten()) {
+        // Flat slices, not nested iterators, so that the loop is vectorised (its division
+        // per pixel was 5% of `mlp`'s training time, one at a time).
+        for (slot, &v) in self[k].iter_mut().zip(pair.as_flattened().as_flattened()) {
             *slot = norm.apply(v);
         }
     }
@@ -96,10 +98,10 @@ impl<const B: usize> PairBatch for Batch<B, PAIR_PIXELS> {
 /// One 2-channel image (channels last).
 impl<const B: usize> PairBatch for Images<B, SIDE, SIDE, 2> {
     fn set(&mut self, k: usize, pair: &PairImage, norm: PixelStandardise) {
-        for y in 0..SIDE {
-            for x in 0..SIDE {
-                self[k][y][x] = [norm.apply(pair[0][y][x]), norm.apply(pair[1][y][x])];
-            }
+        let [first, second] = pair.each_ref().map(|image| image.as_flattened());
+        let pixels = self[k].as_flattened_mut().iter_mut().zip(first).zip(second);
+        for ((slot, &a), &b) in pixels {
+            *slot = [norm.apply(a), norm.apply(b)];
         }
     }
 }
@@ -107,12 +109,9 @@ impl<const B: usize> PairBatch for Images<B, SIDE, SIDE, 2> {
 /// Two 1-channel images.
 impl<const B: usize> PairBatch for [[Digit; 2]; B] {
     fn set(&mut self, k: usize, pair: &PairImage, norm: PixelStandardise) {
-        for c in 0..2 {
-            for y in 0..SIDE {
-                for x in 0..SIDE {
-                    self[k][c][y][x] = [norm.apply(pair[c][y][x])];
-                }
-            }
+        let slots = self[k].as_flattened_mut().as_flattened_mut();
+        for (slot, &v) in slots.iter_mut().zip(pair.as_flattened().as_flattened()) {
+            *slot = [norm.apply(v)];
         }
     }
 }
