@@ -5,7 +5,7 @@
 
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
-use crate::kernels::{axpy, ger, transpose};
+use crate::kernels::{add, axpy, ger, transpose};
 use crate::tensor::{Image, Images, Tensor};
 
 impl<
@@ -434,6 +434,12 @@ impl<
         input: &Images<B, H, W, CI>,
         grad_output: &Images<B, OH, OW, CO>,
     ) {
+        // The bias gradient here too, pixel by pixel in the order of `add_rows`: its chain
+        // of additions (one per output pixel of the batch, on as few vectors as there are
+        // channels) then runs beside the multiply-adds instead of alone. Measured on AMD
+        // EPYC Zen 3 (AVX2), `tiny`'s conv1 (8 channels, 14,400 pixels) at 100 images, its
+        // weight and bias gradients: 36-45 -> 30-31 us.
+        let mut bias = self.bias_grad;
         for (image, grad_image) in input.iter().zip(grad_output) {
             for (oy, grad_row) in grad_image.iter().enumerate() {
                 let mut ox = 0;
@@ -443,6 +449,9 @@ impl<
                     } else {
                         1
                     };
+                    for g in &grad_row[ox..ox + block] {
+                        add(&mut bias, g);
+                    }
                     for ky in Self::taps(oy, H) {
                         let row = &image[oy + ky - P];
                         if block == PIXELS {
@@ -471,6 +480,7 @@ impl<
                 }
             }
         }
+        self.bias_grad = bias;
     }
 
     /// Input rows `iy` (and kernel rows `ky`) that output row `oy` reads, clipped to the image.

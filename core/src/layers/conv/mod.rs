@@ -23,7 +23,6 @@
 
 use crate::init::Init;
 use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
-use crate::kernels::add_rows;
 use crate::kernels::target;
 use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
@@ -140,7 +139,6 @@ impl<
         grad_output: &Self::Output,
         grad_input: Option<&mut Self::Input>,
     ) {
-        add_rows(&mut self.bias_grad, grad_output.iter().flatten().flatten());
         self.weight_gradient(input, grad_output);
         if let Some(grad_input) = grad_input {
             self.input_gradient(grad_output, grad_input);

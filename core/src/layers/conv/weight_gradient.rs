@@ -27,7 +27,7 @@
 //!   or 64 KiB measured the same within the noise.
 
 use super::Conv2d;
-use crate::kernels::{axpy, ger, target};
+use crate::kernels::{add_rows, axpy, ger, target};
 use crate::tensor::{Image, Images};
 
 /// Bytes of input and output gradient per chunk of images: half of a 32 KiB L1 data cache
@@ -47,7 +47,9 @@ impl<
     > Conv2d<B, H, W, CI, CO, K, P, OH, OW>
 {
     /// Adds dL/d(weight) for `input` and `grad_output` to `weight_grad`, with the widest
-    /// tile the shape allows (see the module's documentation).
+    /// tile the shape allows (see the module's documentation), and dL/d(bias) to
+    /// `bias_grad`: every output pixel of the batch in order, inside the loop over pixels
+    /// where that loop is the plain one.
     pub(super) fn weight_gradient(
         &mut self,
         input: &Images<B, H, W, CI>,
@@ -63,13 +65,20 @@ impl<
         const NARROW: usize = target::channel_block(4);
         const ONE: usize = target::channel_block(1);
         const TWO: usize = target::channel_block(2);
+        let bias = |bias_grad: &mut [f32; CO]| {
+            add_rows(bias_grad, grad_output.iter().flatten().flatten());
+        };
         if CO.is_multiple_of(CB) {
+            bias(&mut self.bias_grad);
             self.weight_gradient_tiles::<R, CB>(input, grad_output);
         } else if CI.is_multiple_of(4) && CO.is_multiple_of(NARROW) {
+            bias(&mut self.bias_grad);
             self.weight_gradient_tiled::<4, NARROW>(input, grad_output);
         } else if CI == 1 && CO.is_multiple_of(ONE) {
+            bias(&mut self.bias_grad);
             self.weight_gradient_tiled::<1, ONE>(input, grad_output);
         } else if CI == 2 && CO.is_multiple_of(TWO) {
+            bias(&mut self.bias_grad);
             self.weight_gradient_tiled::<2, TWO>(input, grad_output);
         } else {
             self.weight_gradient_by_pixel(input, grad_output);
@@ -192,15 +201,26 @@ mod tests {
             *v = crate::rand::uniform(&mut r, -1.0, 1.0);
         }
         // Start from a non-zero gradient, as when gradients accumulate.
-        for v in conv.weight_grad.flat_mut() {
+        for v in conv
+            .weight_grad
+            .flat_mut()
+            .iter_mut()
+            .chain(&mut conv.bias_grad)
+        {
             *v = crate::rand::uniform(&mut r, -1.0, 1.0);
         }
-        let start = conv.weight_grad;
+        let start = (conv.weight_grad, conv.bias_grad);
         conv.weight_gradient(&x, &g);
-        let tiled = conv.weight_grad;
-        conv.weight_grad = start;
+        let tiled = (conv.weight_grad, conv.bias_grad);
+        (conv.weight_grad, conv.bias_grad) = start;
         conv.weight_gradient_by_pixel(&x, &g);
-        assert_eq!(tiled.flat(), conv.weight_grad.flat());
+        assert_eq!(tiled.0.flat(), conv.weight_grad.flat());
+        // The bias gradient, whichever loop adds it: every pixel in the order of the batch.
+        let mut bias = start.1;
+        add_rows(&mut bias, g.iter().flatten().flatten());
+        let bits = |b: [f32; CO]| b.map(f32::to_bits);
+        assert_eq!(bits(tiled.1), bits(bias));
+        assert_eq!(bits(conv.bias_grad), bits(bias));
     }
 
     #[test]
