@@ -196,17 +196,12 @@ impl<
         //   tile is too few accumulators (4 with AVX2, and as many independent chains of
         //   multiply-adds: half the FMA units' rate), so the two share the tile: 71 -> 62 us
         //   (three images at once: 79 us, the accumulators spill).
-        let mut gi = grad_input.chunks_exact_mut(2);
-        let mut go = grad_output.chunks_exact(2);
-        for (gi, go) in (&mut gi).zip(&mut go) {
-            self.input_gradient_images::<2>(
-                go.try_into().expect("two images"),
-                gi.try_into().expect("two images"),
-            );
-        }
-        for (gi, go) in gi.into_remainder().iter_mut().zip(go.remainder()) {
-            self.input_gradient_images::<1>(core::array::from_ref(go), core::array::from_mut(gi));
-        }
+        in_pairs(
+            grad_output,
+            grad_input,
+            |go, gi| self.input_gradient_images::<2>(go, gi),
+            |go, gi| self.input_gradient_images::<1>(go, gi),
+        );
     }
 
     /// The input gradients of `NI` images, pixel block by pixel block; each image adds its
@@ -490,5 +485,23 @@ impl<
         let first = P.saturating_sub(o);
         let last = (size + P - o).min(K);
         first..last
+    }
+}
+
+/// Calls `pair` on images 0 and 1, 2 and 3, ... of `inputs` and `outputs`, and `one` on the
+/// last image if their count is odd: the conv passes that take two images at a time.
+#[inline(always)]
+pub(super) fn in_pairs<X, Y>(
+    inputs: &[X],
+    outputs: &mut [Y],
+    mut pair: impl FnMut(&[X; 2], &mut [Y; 2]),
+    mut one: impl FnMut(&[X; 1], &mut [Y; 1]),
+) {
+    let (mut xs, mut ys) = (inputs.chunks_exact(2), outputs.chunks_exact_mut(2));
+    for (x, y) in (&mut xs).zip(&mut ys) {
+        pair(x.try_into().expect("two"), y.try_into().expect("two"));
+    }
+    for (x, y) in xs.remainder().iter().zip(ys.into_remainder()) {
+        one(core::array::from_ref(x), core::array::from_mut(y));
     }
 }

@@ -116,16 +116,12 @@ impl<
         // Two images at a time: their border pixels share each read of the kernel (see
         // `forward_images`).
         let parameters = (&self.weight, &self.bias);
-        let mut outs = self.output.chunks_exact_mut(2);
-        let mut ins = input.chunks_exact(2);
-        for (out, image) in (&mut outs).zip(&mut ins) {
-            let out: &mut [_; 2] = out.try_into().expect("two images");
-            Self::forward_images::<2>(parameters, image.try_into().expect("two images"), out);
-        }
-        for (out, image) in outs.into_remainder().iter_mut().zip(ins.remainder()) {
-            let (image, out) = (core::array::from_ref(image), core::array::from_mut(out));
-            Self::forward_images::<1>(parameters, image, out);
-        }
+        backward::in_pairs(
+            input,
+            &mut self.output,
+            |images, outs| Self::forward_images::<2>(parameters, images, outs),
+            |images, outs| Self::forward_images::<1>(parameters, images, outs),
+        );
         &self.output
     }
 
