@@ -74,13 +74,10 @@ impl<
                     // One accumulator row per image: all CO channels for one image, half as
                     // many for two (the registers hold 8 vectors of them with AVX2).
                     const TWO: usize = target::channel_block(2);
-                    let outs: [&mut [f32; CO]; NI] = {
-                        let mut rest = outs.iter_mut();
-                        core::array::from_fn(|_| &mut rest.next().expect("an image")[oy][ox])
-                    };
+                    let outs = outs.each_mut().map(|out| &mut out[oy][ox]);
                     let at = (oy, ox, rows.clone());
                     match NI {
-                        2 if CO.is_multiple_of(TWO) && target::LANES > 1 => {
+                        2 if CO.is_multiple_of(TWO) => {
                             Self::forward_pixel::<TWO, NI>((weight, bias), images, outs, at)
                         }
                         _ => Self::forward_pixel::<CO, NI>((weight, bias), images, outs, at),
@@ -207,7 +204,6 @@ impl<
     /// The input gradients of `NI` images, pixel block by pixel block; each image adds its
     /// terms in the same order whatever `NI`.
     #[inline(always)]
-    #[allow(clippy::needless_range_loop)] // `oy` indexes a row of each of the NI images
     fn input_gradient_images<const NI: usize>(
         &self,
         grad_images: &[Image<OH, OW, CO>; NI],
@@ -224,11 +220,9 @@ impl<
                 if tiled && Self::block_is_interior(ox) {
                     // PIXELS input pixels by all CI channels (of NI images) in registers;
                     // each row of the transposed kernel is loaded once for all of them.
-                    let g: [&[[f32; CO]; PIXELS]; NI] = core::array::from_fn(|n| {
-                        grad_images[n][oy][ox..ox + PIXELS]
-                            .try_into()
-                            .expect("block")
-                    });
+                    let g: [&[[f32; CO]; PIXELS]; NI] = grad_images
+                        .each_ref()
+                        .map(|image| image[oy][ox..ox + PIXELS].try_into().expect("block"));
                     if CI.is_multiple_of(CHANNEL_BLOCK) {
                         // A channel block's tile per image fills the registers already.
                         for (g, gi_image) in g.into_iter().zip(gi_images.iter_mut()) {
@@ -249,7 +243,7 @@ impl<
                     }
                     ox += PIXELS;
                 } else {
-                    let g: [&[f32; CO]; NI] = core::array::from_fn(|n| &grad_images[n][oy][ox]);
+                    let g = grad_images.each_ref().map(|image| &image[oy][ox]);
                     self.input_gradient_pixel(g, oy, ox, gi_images);
                     ox += 1;
                 }

@@ -65,24 +65,19 @@ impl<
         const NARROW: usize = target::channel_block(4);
         const ONE: usize = target::channel_block(1);
         const TWO: usize = target::channel_block(2);
-        let bias = |bias_grad: &mut [f32; CO]| {
-            add_rows(bias_grad, grad_output.iter().flatten().flatten());
-        };
         if CO.is_multiple_of(CB) {
-            bias(&mut self.bias_grad);
             self.weight_gradient_tiles::<R, CB>(input, grad_output);
         } else if CI.is_multiple_of(4) && CO.is_multiple_of(NARROW) {
-            bias(&mut self.bias_grad);
             self.weight_gradient_tiled::<4, NARROW>(input, grad_output);
         } else if CI == 1 && CO.is_multiple_of(ONE) {
-            bias(&mut self.bias_grad);
             self.weight_gradient_tiled::<1, ONE>(input, grad_output);
         } else if CI == 2 && CO.is_multiple_of(TWO) {
-            bias(&mut self.bias_grad);
             self.weight_gradient_tiled::<2, TWO>(input, grad_output);
         } else {
-            self.weight_gradient_by_pixel(input, grad_output);
+            // The plain loop adds the bias gradient itself.
+            return self.weight_gradient_by_pixel(input, grad_output);
         }
+        add_rows(&mut self.bias_grad, grad_output.iter().flatten().flatten());
     }
 
     /// Over chunks of images, for each kernel column `kx`: its `K * CI` rows `(ky, ci)` of
