@@ -43,13 +43,16 @@ pub fn tanh(x: f32) -> f32 {
     let clamped = x.clamp(-CLAMP, CLAMP);
     let x2 = clamped * clamped;
     let mut p = ALPHA_13;
-    for alpha in [ALPHA_11, ALPHA_9, ALPHA_7, ALPHA_5, ALPHA_3, ALPHA_1] {
-        p = mul_add(p, x2, alpha);
-    }
+    p = mul_add(p, x2, ALPHA_11);
+    p = mul_add(p, x2, ALPHA_9);
+    p = mul_add(p, x2, ALPHA_7);
+    p = mul_add(p, x2, ALPHA_5);
+    p = mul_add(p, x2, ALPHA_3);
+    p = mul_add(p, x2, ALPHA_1);
     let mut q = BETA_6;
-    for beta in [BETA_4, BETA_2, BETA_0] {
-        q = mul_add(q, x2, beta);
-    }
+    q = mul_add(q, x2, BETA_4);
+    q = mul_add(q, x2, BETA_2);
+    q = mul_add(q, x2, BETA_0);
     let approx = clamped * p / q;
     if x.abs() < TINY {
         x
