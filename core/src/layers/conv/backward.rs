@@ -25,6 +25,10 @@ impl<
         "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
     );
 
+    /// Whether some output column is not in a block of `PIXELS` interior ones (padding, or
+    /// a width `PIXELS` does not divide), so that the one-pixel paths run.
+    pub(super) const HAS_BORDER_PIXELS: bool = P > 0 || !OW.is_multiple_of(PIXELS);
+
     /// Whether the PIXELS outputs starting at column `ox` are all inside the output and read
     /// only real (not padding) input columns, so the blocked kernel applies.
     #[inline(always)]

@@ -116,12 +116,22 @@ impl<
         // Two images at a time: their border pixels share each read of the kernel (see
         // `forward_images`).
         let parameters = (&self.weight, &self.bias);
-        backward::in_pairs(
-            input,
-            &mut self.output,
-            |images, outs| Self::forward_images::<2>(parameters, images, outs),
-            |images, outs| Self::forward_images::<1>(parameters, images, outs),
-        );
+        if Self::HAS_BORDER_PIXELS {
+            backward::in_pairs(
+                input,
+                &mut self.output,
+                |images, outs| Self::forward_images::<2>(parameters, images, outs),
+                |images, outs| Self::forward_images::<1>(parameters, images, outs),
+            );
+        } else {
+            for (image, out) in input.iter().zip(self.output.iter_mut()) {
+                Self::forward_images::<1>(
+                    parameters,
+                    core::array::from_ref(image),
+                    core::array::from_mut(out),
+                );
+            }
+        }
         &self.output
     }
 
