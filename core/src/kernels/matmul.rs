@@ -113,10 +113,6 @@ const fn narrow(m: usize, n: usize) -> bool {
     n < NARROW && m >= NARROW
 }
 
-/// `C` (or `start`) `+ A B` in blocks of at most `MR` rows, as even as they come: 20 rows
-/// are 5 + 5 + 5 + 5, not 6 + 6 + 6 + 2, whose last block would hold too few independent
-/// chains to keep the FMA units busy (measured on an AMD EPYC Zen 3, Project 2's 25 x 25
-/// layer at batch 20: forward product 388-395 -> 355 ns, weight gradient 410-413 -> 373 ns).
 /// `C = (c_t + Bᵀ A)ᵀ` for `A` given as the `K x M` matrix `a_t`: the product of a
 /// [`narrow`] `C` with its long side across, in vectors; each element receives the same
 /// products in the same order as in `C`'s own tiles.
@@ -131,6 +127,11 @@ fn transposed_product<const M: usize, const K: usize, const N: usize>(
     transpose(c, &c_t);
 }
 
+/// Columns `0..cols` of `C` (or `start`) `+ A B`, in blocks of at most `MR` rows, as even
+/// as they come: 20 rows are 5 + 5 + 5 + 5, not 6 + 6 + 6 + 2, whose last block would hold
+/// too few independent chains to keep the FMA units busy (measured on an AMD EPYC Zen 3,
+/// Project 2's 25 x 25 layer at batch 20: forward product 388-395 -> 355 ns, weight
+/// gradient 410-413 -> 373 ns).
 #[inline(always)]
 fn gemm<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
@@ -156,9 +157,9 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     }
 }
 
-/// Rows `m0..m0 + R` of `C`, columns `0..cols`, in tiles across the columns: `NR` wide, then one vector
-/// wide; the columns left after those (fewer than a vector) go in one more tile that ends
-/// at the last column and overlaps the tiles before it, of which it keeps only its new
+/// Rows `m0..m0 + R` of `C`, columns `0..cols`, in tiles across the columns: `NR` wide,
+/// then one vector wide; the columns left after those (fewer than a vector) go in one more
+/// tile that ends at the last column and overlaps the tiles before it, of which it keeps only its new
 /// columns (the products of the overlap, read from the already updated `C`, are thrown
 /// away). Only a matrix narrower than one vector is done one column at a time.
 ///

@@ -25,14 +25,25 @@ impl<
         "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
     );
 
-    /// Whether some output column is not in a block of `PIXELS` interior ones (padding, or
-    /// a width `PIXELS` does not divide), so that the one-pixel paths run.
-    pub(super) const HAS_BORDER_PIXELS: bool = P > 0 || !OW.is_multiple_of(PIXELS);
+    /// Whether some output column takes the one-pixel paths (next to the padding, or left
+    /// over after the blocks of `PIXELS`), walking a row as the passes do.
+    pub(super) const HAS_BORDER_PIXELS: bool = {
+        let (mut ox, mut border) = (0, false);
+        while ox < OW {
+            if Self::block_is_interior(ox) {
+                ox += PIXELS;
+            } else {
+                border = true;
+                ox += 1;
+            }
+        }
+        border
+    };
 
     /// Whether the PIXELS outputs starting at column `ox` are all inside the output and read
     /// only real (not padding) input columns, so the blocked kernel applies.
     #[inline(always)]
-    pub(super) fn block_is_interior(ox: usize) -> bool {
+    pub(super) const fn block_is_interior(ox: usize) -> bool {
         ox + PIXELS <= OW && ox >= P && ox + PIXELS + K <= W + P + 1
     }
 

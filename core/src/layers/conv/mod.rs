@@ -113,23 +113,23 @@ impl<
 
     fn forward<'a>(&'a mut self, input: &'a Self::Input) -> &'a Self::Output {
         let () = Self::SHAPE_CHECK;
-        // Two images at a time: their border pixels share each read of the kernel (see
-        // `forward_images`).
+        // Two images at a time where there are border pixels: those share each read of the
+        // kernel (see `forward_images`). Without them the pairs share nothing and ran at half
+        // the speed (AMD EPYC Zen 3, conv1 1->32 at 100 images: 134-149 us against 90 us).
         let parameters = (&self.weight, &self.bias);
+        let one = |images: &[_; 1], outs: &mut [_; 1]| {
+            Self::forward_images::<1>(parameters, images, outs)
+        };
         if Self::HAS_BORDER_PIXELS {
             backward::in_pairs(
                 input,
                 &mut self.output,
                 |images, outs| Self::forward_images::<2>(parameters, images, outs),
-                |images, outs| Self::forward_images::<1>(parameters, images, outs),
+                one,
             );
         } else {
             for (image, out) in input.iter().zip(self.output.iter_mut()) {
-                Self::forward_images::<1>(
-                    parameters,
-                    core::array::from_ref(image),
-                    core::array::from_mut(out),
-                );
+                one(core::array::from_ref(image), core::array::from_mut(out));
             }
         }
         &self.output
