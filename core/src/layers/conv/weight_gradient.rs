@@ -23,16 +23,21 @@
 //!   for one channel): 50-65%. Rows from one kernel *row* would read overlapping inputs,
 //!   which LLVM then kept in registers from pixel to pixel until it spilled (32%);
 //! - without chunks every tile streamed the whole batch (0.9 MB for the digit net's conv2
-//!   at 100 images, more than the 512 KiB L2 cache), 288 times per step. Chunks of 16, 32
-//!   or 64 KiB measured the same within the noise.
+//!   at 100 images, more than the 512 KiB L2 cache), 288 times per step. The chunk's size
+//!   matters (weight gradient at 100 images, chunks of 64 -> 40 KiB, i.e. of 7 -> 4, 3 ->
+//!   2, 2 -> 1, 3 -> 2 images): the digit net's conv2 761 -> 615 us (75 -> 94% of the
+//!   peak), `best`'s conv2 2130 -> 1700 us, `best`'s conv1 153 -> 149 us, the digit net's
+//!   conv1 117 -> 110 us. Chunks of one image cost the digit net's conv1 2.3x (264 us),
+//!   and chunks above ~40 KiB cost the two conv2s 15-45%. The bound is this CPU's (32 KiB
+//!   of L1 data cache); a CPU with another L1 may want another.
 
 use super::Conv2d;
 use crate::kernels::{add_rows, axpy, ger, target};
 use crate::tensor::{Image, Images};
 
-/// Bytes of input and output gradient per chunk of images: half of a 32 KiB L1 data cache
-/// (a chunk holds at least one image).
-const CHUNK_BYTES: usize = 64 * 1024;
+/// Bytes of input and output gradient per chunk of images, at most (a chunk holds at least
+/// one image): about the 32 KiB L1 data cache; measured in the module's documentation.
+const CHUNK_BYTES: usize = 40 * 1024;
 
 impl<
         const B: usize,
