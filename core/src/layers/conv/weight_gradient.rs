@@ -54,7 +54,7 @@ impl<
     /// Adds dL/d(weight) for `input` and `grad_output` to `weight_grad`, with the widest
     /// tile the shape allows (see the module's documentation), and dL/d(bias) to
     /// `bias_grad`: every output pixel of the batch in order, inside the loop over pixels
-    /// where that loop is the plain one.
+    /// where that loop is the plain one, chunk by chunk where it is the tiles'.
     pub(super) fn weight_gradient(
         &mut self,
         input: &Images<B, H, W, CI>,
@@ -71,7 +71,9 @@ impl<
         const ONE: usize = target::channel_block(1);
         const TWO: usize = target::channel_block(2);
         if CO.is_multiple_of(CB) {
-            self.weight_gradient_tiles::<R, CB>(input, grad_output);
+            // The chunks' gradients are added to the bias's while in cache: at 100 images
+            // (AMD EPYC Zen 3), the digit net's conv1 110 -> 107 us, `best`'s 149 -> 148.
+            return self.weight_gradient_tiles::<R, CB>(input, grad_output);
         } else if CI.is_multiple_of(4) && CO.is_multiple_of(NARROW) {
             self.weight_gradient_tiled::<4, NARROW>(input, grad_output);
         } else if CI == 1 && CO.is_multiple_of(ONE) {
@@ -87,7 +89,7 @@ impl<
 
     /// Over chunks of images, for each kernel column `kx`: its `K * CI` rows `(ky, ci)` of
     /// weight gradients, `R` rows a tile (the last tiles two rows, then one, if `R` does not
-    /// divide them).
+    /// divide them); then the chunk's output gradients added to the bias gradient.
     fn weight_gradient_tiles<const R: usize, const CB: usize>(
         &mut self,
         input: &Images<B, H, W, CI>,
@@ -110,6 +112,7 @@ impl<
                     self.weight_gradient_tile::<1, CB>(images, grads, kx, i);
                 }
             }
+            add_rows(&mut self.bias_grad, grads.iter().flatten().flatten());
         }
     }
 
