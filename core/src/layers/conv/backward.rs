@@ -271,6 +271,12 @@ impl<
     /// registers, each row of the transposed kernel loaded once for all of them. Every
     /// input element adds its terms tap by tap, output channel by output channel, whatever
     /// `CB` and `NI`.
+    ///
+    /// Kernel columns outside, rows inside: consecutive taps then update different input
+    /// rows, so a tap need not wait for the stores of the one before (an input element
+    /// takes all its taps of a block from one kernel row, in the order of `kx` either
+    /// way). Measured on AMD EPYC Zen 3 (AVX2), input gradient at 100 images: the digit
+    /// net's conv2 639-676 -> 633-637 us, `best`'s 2064-2213 -> 2020-2052 us.
     #[inline(always)]
     fn input_gradient_block<const CB: usize, const NI: usize>(
         weight_t: &Kernel<CO, CI, K>,
@@ -278,10 +284,11 @@ impl<
         gi_images: &mut [Image<H, W, CI>; NI],
         (oy, ox): (usize, usize),
     ) {
-        for ky in Self::taps(oy, H) {
-            let y = oy + ky - P;
-            for (kx, kernel) in weight_t[ky].iter().enumerate() {
-                let first = ox + kx - P;
+        for kx in 0..K {
+            let first = ox + kx - P;
+            for ky in Self::taps(oy, H) {
+                let y = oy + ky - P;
+                let kernel = &weight_t[ky][kx];
                 for c0 in (0..CI).step_by(CB) {
                     let mut acc = [[[0.0f32; CB]; PIXELS]; NI];
                     for (a, gi_image) in acc.iter_mut().zip(gi_images.iter()) {
