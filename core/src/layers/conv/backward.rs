@@ -284,6 +284,8 @@ impl<
         gi_images: &mut [Image<H, W, CI>; NI],
         (oy, ox): (usize, usize),
     ) {
+        // `kx` indexes the kernel's second axis, inside the loop over the first.
+        #[allow(clippy::needless_range_loop)]
         for kx in 0..K {
             let first = ox + kx - P;
             for ky in Self::taps(oy, H) {
