@@ -7,6 +7,9 @@
 use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
 
+/// Whether this build has [`MaxPool2d::pool_by_lanes`], the explicit 8-lane path.
+const VECTOR_PATH: bool = cfg!(all(target_arch = "x86_64", target_feature = "avx2"));
+
 /// `K`x`K` max pooling, stride `K`, from `H`x`W` to `OH`x`OW` = `H/K`x`W/K` (rounded down,
 /// as PyTorch does; checked at compile time).
 pub struct MaxPool2d<
@@ -109,6 +112,28 @@ impl<
             *w = f as u8;
         }
     }
+
+    /// [`Self::pool_by_channel`] in explicit 8-lane vectors, eight channels at a time
+    /// (`C` a multiple of 8): the same comparisons, so the same maxima (to the bit, NaNs
+    /// included) and winners. Measured with AVX2 (AMD EPYC Zen 3), forward pass at 100
+    /// images, against the paths LLVM vectorises: 14 -> 7 x 32 channels 86-89 -> 60 us,
+    /// 12 -> 6 x 32 61-64 -> 46 us, 7 -> 3 x 64 33 -> 28 us, 12 -> 6 x 8 (by position)
+    /// 15.6 -> 9.3 us.
+    #[inline(always)]
+    fn pool_by_lanes<'a>(
+        window: impl Fn(usize) -> &'a [f32; C],
+        out: &mut [f32; C],
+        win: &mut [u8; C],
+    ) {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+        for c0 in (0..C).step_by(8) {
+            assert!(c0 + 8 <= C, "pool_by_lanes takes a multiple of 8 channels");
+            // SAFETY: AVX2 is enabled for this build (checked by cfg); c0 + 8 <= C.
+            unsafe { lanes::window8(K * K, &window, c0, out, win) };
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
+        Self::pool_by_channel(window, out, win);
+    }
 }
 
 impl<
@@ -132,7 +157,9 @@ impl<
             for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
                 for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
                     let window = |p: usize| &image[oy * K + p / K][ox * K + p % K];
-                    if C >= 32 {
+                    if VECTOR_PATH && C.is_multiple_of(8) {
+                        Self::pool_by_lanes(window, out, win);
+                    } else if C >= 32 {
                         Self::pool_by_channel(window, out, win);
                     } else {
                         Self::pool_by_position(window, out, win);
@@ -171,6 +198,52 @@ impl<
                     }
                 }
             }
+        }
+    }
+}
+
+/// The AVX2 instructions of [`MaxPool2d::pool_by_lanes`].
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+mod lanes {
+    use core::arch::x86_64::*;
+
+    /// Channels `c0..c0 + 8` of one window of `positions` positions: the maximum (a NaN
+    /// wins, the last one seen) into `out`, the first position holding it (0 for a NaN)
+    /// into `win`.
+    ///
+    /// # Safety
+    /// AVX2 is available and `c0 + 8 <= C`.
+    #[inline(always)]
+    pub unsafe fn window8<'a, const C: usize>(
+        positions: usize,
+        window: impl Fn(usize) -> &'a [f32; C],
+        c0: usize,
+        out: &mut [f32; C],
+        win: &mut [u8; C],
+    ) {
+        // SAFETY: c0 + 8 <= C (the caller's contract): every load and store is inside its
+        // array; AVX2 is available.
+        unsafe {
+            let load = |p: usize| _mm256_loadu_ps(window(p).as_ptr().add(c0));
+            let mut best = load(0);
+            let mut at = _mm256_setzero_ps();
+            for p in 1..positions {
+                let v = load(p);
+                let rises = _mm256_cmp_ps::<_CMP_GT_OQ>(v, best);
+                let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v);
+                best = _mm256_blendv_ps(best, v, _mm256_or_ps(rises, nan));
+                let index = _mm256_castsi256_ps(_mm256_set1_epi32(p as i32));
+                at = _mm256_andnot_ps(nan, _mm256_blendv_ps(at, index, rises));
+            }
+            _mm256_storeu_ps(out.as_mut_ptr().add(c0), best);
+            // Positions are below 256: two unsigned saturating packs keep them whole.
+            let at = _mm256_castps_si256(at);
+            let words = _mm_packus_epi32(
+                _mm256_castsi256_si128(at),
+                _mm256_extractf128_si256::<1>(at),
+            );
+            let bytes = _mm_packus_epi16(words, words);
+            _mm_storel_epi64(win.as_mut_ptr().add(c0).cast::<__m128i>(), bytes);
         }
     }
 }
@@ -237,23 +310,32 @@ mod tests {
         );
     }
 
-    /// The two ways through a window give the same maxima (to the bit) and winners, with
-    /// ties, signed zeros and NaNs among the values.
-    #[test]
-    fn by_channel_and_by_position_agree() {
-        type Pool = MaxPool2d<1, 2, 2, 32, 2, 1, 1>;
+    /// The three ways through a window give the same maxima (to the bit) and winners, with
+    /// ties, signed zeros and NaNs among the values (the 8-lane one where the build has it;
+    /// elsewhere it is the channel-by-channel loop).
+    fn paths_agree<const C: usize>() {
+        type Pool<const C: usize> = MaxPool2d<1, 3, 3, C, 3, 1, 1>;
         let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
         let mut r = rng(70);
-        for _ in 0..200 {
-            let window: [[f32; 32]; 4] = core::array::from_fn(|_| {
+        for _ in 0..300 {
+            let window: [[f32; C]; 9] = core::array::from_fn(|_| {
                 core::array::from_fn(|_| values[crate::rand::below(&mut r, values.len())])
             });
-            let (mut out1, mut win1) = ([0.0f32; 32], [0u8; 32]);
-            let (mut out2, mut win2) = ([0.0f32; 32], [0u8; 32]);
-            Pool::pool_by_channel(|p| &window[p], &mut out1, &mut win1);
-            Pool::pool_by_position(|p| &window[p], &mut out2, &mut win2);
-            assert_eq!(out1.map(f32::to_bits), out2.map(f32::to_bits));
-            assert_eq!(win1, win2);
+            let mut results = [([0.0f32; C], [0u8; C]); 3];
+            let [by_channel, by_position, by_lanes] = &mut results;
+            Pool::pool_by_channel(|p| &window[p], &mut by_channel.0, &mut by_channel.1);
+            Pool::pool_by_position(|p| &window[p], &mut by_position.0, &mut by_position.1);
+            Pool::pool_by_lanes(|p| &window[p], &mut by_lanes.0, &mut by_lanes.1);
+            for (out, win) in &results[1..] {
+                assert_eq!(out.map(f32::to_bits), results[0].0.map(f32::to_bits));
+                assert_eq!(win, &results[0].1);
+            }
         }
+    }
+
+    #[test]
+    fn by_channel_by_position_and_by_lanes_agree() {
+        paths_agree::<8>();
+        paths_agree::<32>();
     }
 }
