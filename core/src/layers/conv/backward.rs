@@ -207,7 +207,9 @@ impl<
         // - with fewer input channels than a channel block (`tiny`'s conv2, 8), one image's
         //   tile is too few accumulators (4 with AVX2, and as many independent chains of
         //   multiply-adds: half the FMA units' rate), so the two share the tile: 71 -> 62 us
-        //   (three images at once: 79 us, the accumulators spill).
+        //   (three images at once: 79 us, the accumulators spill). Where the registers
+        //   hold them, three kernel rows of one image now fill the tile instead
+        //   (`ROWS_AT_ONCE`; `tiny`'s conv2 with AVX2: 66-77 -> 40-41 us).
         in_pairs(
             grad_output,
             grad_input,
@@ -238,18 +240,27 @@ impl<
                     let g: [&[[f32; CO]; PIXELS]; NI] = grad_images
                         .each_ref()
                         .map(|image| image[oy][ox..ox + PIXELS].try_into().expect("block"));
-                    if CI.is_multiple_of(CHANNEL_BLOCK) {
-                        // A channel block's tile per image fills the registers already.
+                    let whole_blocks = CI.is_multiple_of(CHANNEL_BLOCK);
+                    if whole_blocks || Self::ROWS_AT_ONCE > 1 {
+                        // One image's tile fills the registers already: a channel block's,
+                        // or that of several kernel rows of taps.
                         for (g, gi_image) in g.into_iter().zip(gi_images.iter_mut()) {
-                            Self::input_gradient_block::<CHANNEL_BLOCK, 1>(
-                                &self.weight_t,
-                                [g],
-                                core::array::from_mut(gi_image),
-                                (oy, ox),
-                            );
+                            let (w, g, gi) = (&self.weight_t, [g], core::array::from_mut(gi_image));
+                            match (whole_blocks, Self::ROWS_AT_ONCE) {
+                                (true, _) => Self::input_gradient_block::<CHANNEL_BLOCK, 1, 1>(
+                                    w,
+                                    g,
+                                    gi,
+                                    (oy, ox),
+                                ),
+                                (false, 3) => {
+                                    Self::input_gradient_block::<CI, 1, 3>(w, g, gi, (oy, ox))
+                                }
+                                _ => Self::input_gradient_block::<CI, 1, 2>(w, g, gi, (oy, ox)),
+                            }
                         }
                     } else {
-                        Self::input_gradient_block::<CI, NI>(
+                        Self::input_gradient_block::<CI, NI, 1>(
                             &self.weight_t,
                             g,
                             gi_images,
@@ -266,11 +277,26 @@ impl<
         }
     }
 
+    /// Kernel rows whose taps [`Self::input_gradient_block`] takes together on the tiled
+    /// path for fewer input channels than a channel block (`CB = CI`, one image at a time):
+    /// as many as the accumulators hold (3 with AVX2 for `tiny`'s conv2, 8 channels: 12
+    /// registers), else 1 (two images then share the tile).
+    const ROWS_AT_ONCE: usize = {
+        let per_row = PIXELS * CI.div_ceil(target::LANES);
+        if K >= 3 && 3 * per_row <= target::ACCUMULATORS {
+            3
+        } else if K >= 2 && 2 * per_row <= target::ACCUMULATORS {
+            2
+        } else {
+            1
+        }
+    };
+
     /// The input-gradient contribution of the `PIXELS` output pixels from `(oy, ox)` of `NI`
     /// images: for each kernel tap, `NI x PIXELS` input pixels by `CB` input channels in
-    /// registers, each row of the transposed kernel loaded once for all of them. Every
-    /// input element adds its terms tap by tap, output channel by output channel, whatever
-    /// `CB` and `NI`.
+    /// registers, each row of the transposed kernel loaded once for all of them; the taps
+    /// of `R` kernel rows at once (a remainder one row at a time). Every input element adds
+    /// its terms tap by tap, output channel by output channel, whatever `CB`, `NI` and `R`.
     ///
     /// Kernel columns outside, rows inside: consecutive taps then update different input
     /// rows, so a tap need not wait for the stores of the one before (an input element
@@ -278,38 +304,69 @@ impl<
     /// way). Measured on AMD EPYC Zen 3 (AVX2), input gradient at 100 images: the digit
     /// net's conv2 639-676 -> 633-637 us, `best`'s 2064-2213 -> 2020-2052 us.
     #[inline(always)]
-    fn input_gradient_block<const CB: usize, const NI: usize>(
+    fn input_gradient_block<const CB: usize, const NI: usize, const R: usize>(
         weight_t: &Kernel<CO, CI, K>,
         g: [&[[f32; CO]; PIXELS]; NI],
         gi_images: &mut [Image<H, W, CI>; NI],
         (oy, ox): (usize, usize),
     ) {
-        // `kx` indexes the kernel's second axis, inside the loop over the first.
-        #[allow(clippy::needless_range_loop)]
+        let taps = Self::taps(oy, H);
         for kx in 0..K {
-            let first = ox + kx - P;
-            for ky in Self::taps(oy, H) {
-                let y = oy + ky - P;
-                let kernel = &weight_t[ky][kx];
-                for c0 in (0..CI).step_by(CB) {
-                    let mut acc = [[[0.0f32; CB]; PIXELS]; NI];
-                    for (a, gi_image) in acc.iter_mut().zip(gi_images.iter()) {
-                        for (a, gi) in a.iter_mut().zip(&gi_image[y][first..first + PIXELS]) {
-                            a.copy_from_slice(&gi[c0..c0 + CB]);
+            let mut ky = taps.start;
+            while ky + R <= taps.end {
+                Self::input_gradient_rows::<CB, NI, R>(weight_t, g, gi_images, (oy, ox), (ky, kx));
+                ky += R;
+            }
+            while ky < taps.end {
+                Self::input_gradient_rows::<CB, NI, 1>(weight_t, g, gi_images, (oy, ox), (ky, kx));
+                ky += 1;
+            }
+        }
+    }
+
+    /// [`Self::input_gradient_block`]'s taps `(ky..ky + R, kx)`: `R` rows of `NI x PIXELS`
+    /// input pixels by `CB` channels in registers. The output gradients' broadcasts serve
+    /// the `R` rows (measured on AMD EPYC Zen 3 with AVX2, `tiny`'s conv2 input gradient at
+    /// 100 images, two images and one row at a time against one image and three rows:
+    /// 66-77 -> 40-41 us: 12 chains of multiply-adds instead of 8, 7 loads per 12 of them
+    /// instead of 9 per 8).
+    #[inline(always)]
+    fn input_gradient_rows<const CB: usize, const NI: usize, const R: usize>(
+        weight_t: &Kernel<CO, CI, K>,
+        g: [&[[f32; CO]; PIXELS]; NI],
+        gi_images: &mut [Image<H, W, CI>; NI],
+        (oy, ox): (usize, usize),
+        (ky, kx): (usize, usize),
+    ) {
+        let first = ox + kx - P;
+        let y = oy + ky - P;
+        for c0 in (0..CI).step_by(CB) {
+            let mut acc = [[[[0.0f32; CB]; PIXELS]; NI]; R];
+            for (r, acc) in acc.iter_mut().enumerate() {
+                for (a, gi_image) in acc.iter_mut().zip(gi_images.iter()) {
+                    for (a, gi) in a.iter_mut().zip(&gi_image[y + r][first..first + PIXELS]) {
+                        a.copy_from_slice(&gi[c0..c0 + CB]);
+                    }
+                }
+            }
+            for co in 0..CO {
+                let wt: [&[f32; CB]; R] = core::array::from_fn(|r| {
+                    weight_t[ky + r][kx][co][c0..c0 + CB]
+                        .try_into()
+                        .expect("block")
+                });
+                for (i, g) in g.iter().enumerate() {
+                    for (j, gj) in g.iter().enumerate() {
+                        for (acc, wt) in acc.iter_mut().zip(&wt) {
+                            axpy(&mut acc[i][j], gj[co], wt);
                         }
                     }
-                    for (co, wt) in kernel.iter().enumerate() {
-                        let wt: &[f32; CB] = wt[c0..c0 + CB].try_into().expect("block");
-                        for (a, g) in acc.iter_mut().zip(&g) {
-                            for (a, gj) in a.iter_mut().zip(g.iter()) {
-                                axpy(a, gj[co], wt);
-                            }
-                        }
-                    }
-                    for (a, gi_image) in acc.iter().zip(gi_images.iter_mut()) {
-                        for (a, gi) in a.iter().zip(&mut gi_image[y][first..first + PIXELS]) {
-                            gi[c0..c0 + CB].copy_from_slice(a);
-                        }
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                for (a, gi_image) in acc.iter().zip(gi_images.iter_mut()) {
+                    for (a, gi) in a.iter().zip(&mut gi_image[y + r][first..first + PIXELS]) {
+                        gi[c0..c0 + CB].copy_from_slice(a);
                     }
                 }
             }
@@ -521,5 +578,46 @@ pub(super) fn in_pairs<X, Y>(
     }
     for (x, y) in xs.remainder().iter().zip(ys.into_remainder()) {
         one(core::array::from_ref(x), core::array::from_mut(y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::rng;
+    use crate::rand::uniform;
+    use crate::tensor::Zeroable;
+
+    /// Taking the taps of several kernel rows at once gives every input element the bits
+    /// of taking them a row at a time, at the padded borders (two taps a column) as inside.
+    #[test]
+    fn rows_of_taps_together_match_one_row_at_a_time() {
+        type C = Conv2d<1, 6, 7, 8, 4, 3, 1, 6, 7>;
+        let mut r = rng(61);
+        let mut random = |t: &mut [f32]| t.iter_mut().for_each(|v| *v = uniform(&mut r, -1.0, 1.0));
+        let mut weight_t = Kernel::<4, 8, 3>::zeroed();
+        random(weight_t.flat_mut());
+        let mut grad = Image::<6, 7, 4>::zeroed();
+        random(grad.flat_mut());
+        let mut start = [Image::<6, 7, 8>::zeroed()];
+        random(start.flat_mut());
+        let ox = 1;
+        assert!(C::block_is_interior(ox));
+        let same = |a: &[Image<6, 7, 8>; 1], b: &[Image<6, 7, 8>; 1]| {
+            a.flat()
+                .iter()
+                .zip(b.flat())
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        };
+        for (oy, grad_row) in grad.iter().enumerate() {
+            let g = [grad_row[ox..ox + PIXELS].try_into().expect("block")];
+            let (mut three, mut two, mut one) = (start, start, start);
+            C::input_gradient_block::<8, 1, 3>(&weight_t, g, &mut three, (oy, ox));
+            C::input_gradient_block::<8, 1, 2>(&weight_t, g, &mut two, (oy, ox));
+            C::input_gradient_block::<8, 1, 1>(&weight_t, g, &mut one, (oy, ox));
+            assert!(!same(&one, &start), "output row {oy} adds something");
+            assert!(same(&three, &one), "output row {oy}, three rows at once");
+            assert!(same(&two, &one), "output row {oy}, two rows at once");
+        }
     }
 }
