@@ -21,6 +21,11 @@ pub const EPSILON: f32 = 1e-5;
 pub const MOMENTUM: f32 = 0.1;
 
 /// Batch normalisation of a tensor `T` whose last axis has `C` channels.
+// Whole cache lines: see `crate::layers` ("Alignment").
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    repr(C, align(64))
+)]
 pub struct BatchNorm<T: Tensor, const C: usize> {
     /// Scale per channel (starts at 1).
     pub gamma: [f32; C],

@@ -13,6 +13,11 @@ use rand_core::Rng;
 /// forward pass is the row-major product `X W` and all three products (forward, weight
 /// gradient, input gradient) run on the register-tiled kernel of [`crate::kernels`].
 #[derive(Clone)]
+// Whole cache lines: see `crate::layers` ("Alignment").
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    repr(C, align(64))
+)]
 pub struct Linear<const I: usize, const O: usize, const B: usize> {
     /// `weight[i][o]`: contribution of input `i` to output `o`.
     pub weight: [[f32; O]; I],

@@ -37,6 +37,11 @@ mod weight_gradient;
 /// `OH` and `OW` are given by the user (stable Rust cannot compute them in a type) and
 /// checked when the layer is used: `OH = H + 2P - K + 1`, likewise for `OW`. A wrong value
 /// is a compile-time error.
+// Whole cache lines: see `crate::layers` ("Alignment").
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    repr(C, align(64))
+)]
 #[allow(clippy::type_complexity)]
 pub struct Conv2d<
     const B: usize,
