@@ -395,12 +395,13 @@ fn memory_is_reported_from_the_types() {
     let m = ModelMemory::of::<Net, Adam<26>>();
     assert_eq!(m.parameters, 26 * 4);
     assert_eq!(m.gradients, 26 * 4);
-    // On x86-64 and aarch64 the linear layers start on 64-byte cache lines
-    // (`minidl::layers`, "Alignment"), and the network is whole lines: the 108 floats of
-    // data take 128 (the first layer's 52 padded to 64, the whole to a multiple of 16).
+    // On x86-64 and aarch64 every layer and every `Seq` takes whole 64-byte cache lines
+    // (`minidl::layers`, "Alignment"): Linear<3, 4, 2> 52 -> 64 floats, the ReLU 8 -> 16,
+    // Linear<4, 2, 2> 32; the inner `Seq` (ReLU, linear, junction) 16 + 32 + 8 -> 64, the
+    // outer one (linear, inner `Seq`, junction) 64 + 64 + 8 -> 144.
     let counted = (52 + 8 + 32 + 16) * 4;
     let with_padding = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-        128 * 4
+        144 * 4
     } else {
         counted
     };

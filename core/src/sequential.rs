@@ -11,6 +11,7 @@ use rand_core::Rng;
 /// [`Seq!`](macro@crate::Seq) macro writes the nesting for you.
 ///
 /// The only buffer a `Seq` owns is the gradient at the junction of its two halves.
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 pub struct Seq<First: Module, Then: Module<Input = First::Output>> {
     /// The first module.
     pub first: First,

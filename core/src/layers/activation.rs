@@ -12,6 +12,7 @@ macro_rules! activation {
      derivative: |$dx:ident, $dy:ident| $derivative:expr) => {
         $(#[$doc])*
         #[derive(Clone)]
+        #[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
         pub struct $name<T: Tensor> {
             output: T,
         }

@@ -21,12 +21,10 @@ pub const EPSILON: f32 = 1e-5;
 pub const MOMENTUM: f32 = 0.1;
 
 /// Batch normalisation of a tensor `T` whose last axis has `C` channels.
-// Whole cache lines: see `crate::layers` ("Alignment").
-#[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    repr(C, align(64))
-)]
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 pub struct BatchNorm<T: Tensor, const C: usize> {
+    // The activations first, on a cache line; the mode last.
+    output: T,
     /// Scale per channel (starts at 1).
     pub gamma: [f32; C],
     /// Shift per channel (starts at 0).
@@ -42,7 +40,6 @@ pub struct BatchNorm<T: Tensor, const C: usize> {
     batch_mean: [f32; C],
     inv_std: [f32; C],
     mode: Mode,
-    output: T,
 }
 
 /// Batch norm for a batch of feature vectors.

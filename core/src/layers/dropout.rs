@@ -14,16 +14,17 @@ use rand_xoshiro::Xoshiro128PlusPlus;
 /// Inverted dropout on a tensor `T`, dropping each element with probability
 /// `PERCENT / 100`. The rate is part of the type, like the shape: it is fixed when the
 /// architecture is written down, and a zeroed network already has it.
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 pub struct Dropout<T: Tensor, const PERCENT: usize> {
+    /// Per element: 0 (dropped) or `1/(1-p)` (kept) in training mode.
+    mask: T,
+    output: T,
+    rng: Xoshiro128PlusPlus,
     frozen: bool,
     /// Whether `init` seeded the generator: a zeroed generator yields only zeros, which
     /// would drop every unit.
     seeded: bool,
     mode: Mode,
-    rng: Xoshiro128PlusPlus,
-    /// Per element: 0 (dropped) or `1/(1-p)` (kept) in training mode.
-    mask: T,
-    output: T,
 }
 
 // SAFETY: f32 tensors, a bool, a Mode (zero is `Train`) and the generator's integer state.

@@ -13,23 +13,20 @@ use rand_core::Rng;
 /// forward pass is the row-major product `X W` and all three products (forward, weight
 /// gradient, input gradient) run on the register-tiled kernel of [`crate::kernels`].
 #[derive(Clone)]
-// Whole cache lines: see `crate::layers` ("Alignment").
-#[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    repr(C, align(64))
-)]
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 pub struct Linear<const I: usize, const O: usize, const B: usize> {
     /// `weight[i][o]`: contribution of input `i` to output `o`.
     pub weight: [[f32; O]; I],
-    /// `bias[o]`.
-    pub bias: [f32; O],
     /// dL/d(weight), accumulated by `backward`.
     pub weight_grad: [[f32; O]; I],
-    /// dL/d(bias), accumulated by `backward`.
-    pub bias_grad: [f32; O],
     /// `weight` transposed (`[o][i]`), refreshed by each backward pass that needs dL/dx.
     weight_t: [[f32; I]; O],
     output: Batch<B, O>,
+    // The vectors last, so that they leave the matrices on cache lines.
+    /// `bias[o]`.
+    pub bias: [f32; O],
+    /// dL/d(bias), accumulated by `backward`.
+    pub bias_grad: [f32; O],
 }
 
 // SAFETY: only f32 arrays.

@@ -15,16 +15,17 @@
 //!
 //! # Alignment
 //!
-//! On x86-64 and aarch64 the layers with vector kernels ([`Linear`], [`Conv2d`],
-//! [`BatchNorm`], [`MaxPool2d`]) start on a 64-byte cache line and lay their fields out in
-//! order (`repr(C, align(64))`), so that their first array, and every later one whose
-//! predecessors fill whole lines (channel counts that are multiples of 16), starts on a line
-//! too. Where a layer lands otherwise depends on the sizes of the layers before it in the
-//! network, and a vector load that straddles two lines costs two. Measured on AMD EPYC
-//! Zen 3 (AVX2), 100 images: `best`'s conv2 forward 1680 us at a line, 2010-2230 us a few
-//! floats off it; a training step of `best` 10.3-10.4 -> 8.5 ms, `siamese-aux` 3.6 -> 2.95
-//! ms, `tiny` 256 -> 246 us, `mlp` 209 -> 202 us. The numbers are the same bits either way.
-//! A Cortex-M4 has no cache lines: its layers keep the default layout (no padding).
+//! On x86-64 and aarch64 (`cfg(cache_lines)`, set by `core/build.rs`) every layer that
+//! owns arrays, and [`Seq`](struct@crate::Seq), starts on a 64-byte cache line and lays its
+//! fields out in the order written (`repr(C, align(64))`): the large arrays first (weights,
+//! their gradients, activations), the per-channel vectors and flags last, so that every
+//! large array starts on a line whenever the ones before it fill whole lines (channel
+//! counts that are multiples of 16 do). Without it, where an array landed depended on the
+//! sizes of everything before it in the network, and a vector load that straddles two
+//! lines costs two. Measured on AMD EPYC Zen 3 (AVX2), 100 images: `best`'s conv2 forward
+//! 1680 us on a line, 2010-2230 us a few floats off; `best` trained 5.09 -> 4.44 s per round
+//! on one thread. The numbers are the same bits either way. A Cortex-M4 has no cache lines:
+//! its layers keep the default layout (no padding).
 
 mod activation;
 mod batchnorm;

@@ -12,11 +12,7 @@ const VECTOR_PATH: bool = cfg!(all(target_arch = "x86_64", target_feature = "avx
 
 /// `K`x`K` max pooling, stride `K`, from `H`x`W` to `OH`x`OW` = `H/K`x`W/K` (rounded down,
 /// as PyTorch does; checked at compile time).
-// Whole cache lines: see `crate::layers` ("Alignment").
-#[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    repr(C, align(64))
-)]
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 pub struct MaxPool2d<
     const B: usize,
     const H: usize,

@@ -15,6 +15,7 @@ use rand_core::Rng;
 /// `y = x + M(x)` for a module `M` whose output has its input's shape. Usable inside
 /// [`Seq!`](crate::Seq!) like any module; holds `M` and the sum (one more activation of
 /// the input's size).
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 pub struct Residual<M: Module<Output = <M as Module>::Input>> {
     /// The residual branch.
     pub inner: M,

@@ -37,11 +37,7 @@ mod weight_gradient;
 /// `OH` and `OW` are given by the user (stable Rust cannot compute them in a type) and
 /// checked when the layer is used: `OH = H + 2P - K + 1`, likewise for `OW`. A wrong value
 /// is a compile-time error.
-// Whole cache lines: see `crate::layers` ("Alignment").
-#[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    repr(C, align(64))
-)]
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
 #[allow(clippy::type_complexity)]
 pub struct Conv2d<
     const B: usize,
@@ -56,15 +52,16 @@ pub struct Conv2d<
 > {
     /// `weight[ky][kx][ci][co]`.
     pub weight: [[[[f32; CO]; CI]; K]; K],
-    /// `bias[co]`.
-    pub bias: [f32; CO],
     /// dL/d(weight), accumulated by `backward`.
     pub weight_grad: [[[[f32; CO]; CI]; K]; K],
-    /// dL/d(bias), accumulated by `backward`.
-    pub bias_grad: [f32; CO],
     /// `weight` transposed to `[ky][kx][co][ci]`, refreshed by each backward pass.
     weight_t: [[[[f32; CI]; CO]; K]; K],
     output: Images<B, OH, OW, CO>,
+    // The vectors last, so that they leave the kernels and images on cache lines.
+    /// `bias[co]`.
+    pub bias: [f32; CO],
+    /// dL/d(bias), accumulated by `backward`.
+    pub bias_grad: [f32; CO],
 }
 
 /// A convolution kernel, `[ky][kx][in][out]` (`[ky][kx][co][ci]` when transposed).
