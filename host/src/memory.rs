@@ -41,6 +41,32 @@ pub fn peak_resident_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Has the allocator give every large block back to the system when it is freed (glibc
+/// on Linux; elsewhere this does nothing). Call it once, before any thread starts.
+///
+/// Every round allocates its network, optimiser state and input afresh (megabytes, aligned
+/// to 64 bytes since the layers start on cache lines) and frees them when it ends. By
+/// default glibc raises its threshold for giving blocks their own mapping to the largest
+/// block freed so far, after which blocks that size come from the heap, where the aligned
+/// ones left gaps the heap could not return. Measured on AMD EPYC Zen 3, peak resident
+/// memory of the default run at `--rounds 4`: 105.5 MiB before the layers were aligned,
+/// 148.6 after; `p1 --rounds 4 --epochs 1 --threads 1` 93.4 and 109.4, and 93.4 with the
+/// threshold fixed at glibc's initial 128 KiB, which this sets.
+pub fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        /// glibc's parameter number for the mapping threshold (`malloc.h`).
+        const M_MMAP_THRESHOLD: i32 = -3;
+        extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        // SAFETY: `mallopt` only sets an allocator parameter; glibc takes its lock.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        }
+    }
+}
+
 /// `bytes` in KiB or MiB, whichever reads better.
 pub fn human(bytes: usize) -> String {
     if bytes >= 1 << 20 {
