@@ -1,25 +1,19 @@
 //! Bad input and bad luck: truncated files, divergence, interrupted writes.
 
 mod common;
-use common::run;
+use common::{run, TempDir};
 
 use host::results::{ArchResult, RoundResult};
 use projects::p1::nets::SiameseNet;
 use projects::p1::{BATCH, BATCH_IMAGES};
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ee559-hardening-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A copy of the shipped data directory with `file` replaced by `bytes`.
-fn data_with(name: &str, file: &str, bytes: &[u8]) -> PathBuf {
-    let dir = temp_dir(name);
+fn data_with(name: &str, file: &str, bytes: &[u8]) -> TempDir {
+    let dir = TempDir::new(name);
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     for f in [
         host::data::mnist::TRAIN_IMAGES,
@@ -60,7 +54,8 @@ fn truncated_gzip_is_an_error_naming_the_file() {
 #[test]
 fn a_failed_run_leaves_an_existing_results_file_alone() {
     let dir = data_with("keep", host::data::mnist::TRAIN_IMAGES, b"not gzip");
-    let json = temp_dir("keep-json").join("results.json");
+    let json_dir = TempDir::new("keep-json");
+    let json = json_dir.join("results.json");
     std::fs::write(&json, "previous results").unwrap();
     let args = [
         "p1",
@@ -77,7 +72,8 @@ fn a_failed_run_leaves_an_existing_results_file_alone() {
 
 #[test]
 fn results_are_replaced_whole() {
-    let path = temp_dir("atomic").join("out.json");
+    let path_dir = TempDir::new("atomic");
+    let path = path_dir.join("out.json");
     std::fs::write(&path, "old").unwrap();
     host::output::write_atomically(&path, b"new").unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
@@ -94,13 +90,15 @@ fn bad_learning_rates_and_save_requests_are_refused_before_training() {
             "{lr}"
         );
     }
-    let file = temp_dir("save").join("m.mdl");
+    let file_dir = TempDir::new("save");
+    let file = file_dir.join("m.mdl");
     assert_eq!(
         run(&["p1", "--rounds", "1", "--save", file.to_str().unwrap()]),
         ExitCode::from(2)
     );
     assert!(!file.exists());
-    let missing = temp_dir("save").join("no/such/dir/m.mdl");
+    let missing_dir = TempDir::new("save");
+    let missing = missing_dir.join("no/such/dir/m.mdl");
     assert_eq!(
         run(&["p2", "--rounds", "1", "--save", missing.to_str().unwrap()]),
         ExitCode::from(2)
@@ -109,7 +107,8 @@ fn bad_learning_rates_and_save_requests_are_refused_before_training() {
 
 #[test]
 fn diverged_rounds_are_counted_not_averaged() {
-    let path = temp_dir("diverge").join("p2.json");
+    let path_dir = TempDir::new("diverge");
+    let path = path_dir.join("p2.json");
     assert_eq!(
         run(&[
             "p2",
@@ -165,7 +164,8 @@ fn diverged_rounds_are_counted_not_averaged() {
 
 #[test]
 fn saved_models_load_back_and_corruption_is_a_typed_error() {
-    let path = temp_dir("roundtrip").join("p2.mdl");
+    let path_dir = TempDir::new("roundtrip");
+    let path = path_dir.join("p2.mdl");
     assert_eq!(
         run(&["p2", "--rounds", "1", "--save", path.to_str().unwrap()]),
         ExitCode::SUCCESS

@@ -2,7 +2,7 @@
 //! command line.
 
 mod common;
-use common::run;
+use common::{run, TempDir};
 
 use host::data::mnist::{self, Split, PIXELS};
 use host::data::pairs::{generate_pair_sets, pairs_from, pairs_with_holdout, pool, SIDE};
@@ -14,7 +14,7 @@ use projects::p1::BATCH;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 fn rng(seed: u64) -> Xoshiro256PlusPlus {
@@ -200,15 +200,10 @@ fn siamese_fits_the_round_that_never_learned_at_its_former_learning_rate() {
     assert!(!now.unfit(), "train error {}", now.train_error);
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ee559-p1-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn command_line_writes_p1_json() {
-    let path = temp_dir("json").join("p1.json");
+    let path_dir = TempDir::new("json");
+    let path = path_dir.join("p1.json");
     let args = [
         "p1",
         "--arch",
@@ -257,8 +252,8 @@ fn idx(magic: u8, dims: &[u32], data: &[u8]) -> Vec<u8> {
 }
 
 /// A data directory of tiny but valid MNIST files, with `tweak` applied to one file.
-fn data_dir(name: &str, tweak: impl FnOnce(&Path)) -> PathBuf {
-    let dir = temp_dir(name);
+fn data_dir(name: &str, tweak: impl FnOnce(&Path)) -> TempDir {
+    let dir = TempDir::new(name);
     for (images, labels) in [
         (mnist::TRAIN_IMAGES, mnist::TRAIN_LABELS),
         (mnist::TEST_IMAGES, mnist::TEST_LABELS),

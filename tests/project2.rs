@@ -2,19 +2,13 @@
 //! later tools read, and results do not depend on the thread count.
 
 mod common;
-use common::run;
+use common::{run, TempDir};
 
 use host::p2;
 use host::results::RoundOptions;
 use projects::p2::{Recipe, RECIPE};
 use serde_json::Value;
 use std::process::ExitCode;
-
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ee559-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 #[test]
 fn generated_sets_are_uniform_and_balanced() {
@@ -54,7 +48,8 @@ fn a_short_training_learns_the_disk() {
 
 #[test]
 fn json_has_the_documented_schema_and_meets_the_target() {
-    let path = temp_path("p2.json");
+    let dir = TempDir::new("p2-json");
+    let path = dir.join("p2.json");
     assert_eq!(
         run(&[
             "p2",
@@ -161,7 +156,8 @@ fn bad_flags_exit_with_status_2() {
     assert_eq!(run(&["p2", "--threads", "0"]), ExitCode::from(2));
     assert_eq!(run(&["p2", "--rounds", "many"]), ExitCode::from(2));
     assert_eq!(run(&["p3"]), ExitCode::from(2));
-    let missing = temp_path("no-such-dir").join("out.json");
+    let dir = TempDir::new("missing");
+    let missing = dir.join("no-such-dir").join("out.json");
     assert_eq!(
         run(&["p2", "--rounds", "1", "--json", missing.to_str().unwrap()]),
         ExitCode::from(2)

@@ -3,7 +3,7 @@
 //! that does not fit is refused before any round, naming the tensor.
 
 mod common;
-use common::{run, temp_dir};
+use common::{run, TempDir};
 
 use serde_json::Value;
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ fn json(path: &std::path::Path) -> Value {
 
 #[test]
 fn a_saved_safetensors_model_loads_back_evaluates_the_same_and_converts_for_the_device() {
-    let dir = temp_dir("interop");
+    let dir = TempDir::new("interop");
     let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
     let trained = ["p1", "--arch", "bn-skip", "--rounds", "1", "--epochs", "1"];
     let save = |file: &str, json_file: &str, extra: &[&str]| {
@@ -51,7 +51,7 @@ fn a_saved_safetensors_model_loads_back_evaluates_the_same_and_converts_for_the_
 
 #[test]
 fn a_model_that_does_not_fit_the_architecture_is_refused_before_training() {
-    let dir = temp_dir("interop-refused");
+    let dir = TempDir::new("interop-refused");
     let file = dir.join("tiny.safetensors");
     let file = file.to_str().unwrap();
     let tiny = ["p1", "--arch", "tiny", "--rounds", "1", "--epochs", "1"];

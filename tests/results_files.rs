@@ -2,7 +2,7 @@
 //! report and plots cover every architecture.
 
 mod common;
-use common::{run, temp_dir};
+use common::{run, TempDir};
 use serde_json::Value;
 use std::path::Path;
 use std::process::ExitCode;
@@ -57,7 +57,7 @@ fn check_plots(dir: &Path, names: &[&str]) {
 
 #[test]
 fn project1_files_agree_and_cover_every_architecture() {
-    let dir = temp_dir("p1-files");
+    let dir = TempDir::new("p1-files");
     let archs = ["mlp", "convnet", "twin", "siamese", "siamese-aux"];
     let args = [
         "p1",
@@ -155,7 +155,7 @@ fn project1_files_agree_and_cover_every_architecture() {
 
 #[test]
 fn project2_files_include_the_disk_and_the_loss() {
-    let dir = temp_dir("p2-files");
+    let dir = TempDir::new("p2-files");
     assert_eq!(
         run(&["p2", "--rounds", "2", "--out", dir.to_str().unwrap()]),
         ExitCode::SUCCESS
@@ -169,7 +169,8 @@ fn project2_files_include_the_disk_and_the_loss() {
 
 #[test]
 fn an_unusable_out_directory_is_refused_before_training() {
-    let file = temp_dir("out-file").join("a-file");
+    let file_dir = TempDir::new("out-file");
+    let file = file_dir.join("a-file");
     std::fs::write(&file, "x").unwrap();
     assert_eq!(
         run(&["p2", "--rounds", "1", "--out", file.to_str().unwrap()]),

@@ -3,7 +3,7 @@
 //! before any training.
 
 mod common;
-use common::{run, temp_dir};
+use common::{run, TempDir};
 
 use serde_json::Value;
 use std::process::ExitCode;
@@ -34,7 +34,7 @@ fn sweep(dir: &std::path::Path, threads: &str) -> Value {
 
 #[test]
 fn a_k_fold_sweep_writes_agreeing_files_whatever_the_thread_count() {
-    let dir = temp_dir("sweep");
+    let dir = TempDir::new("sweep");
     let json = sweep(&dir, "2");
     let points = json["points"].as_array().unwrap();
     assert_eq!(points.len(), 2);
@@ -82,7 +82,7 @@ fn a_k_fold_sweep_writes_agreeing_files_whatever_the_thread_count() {
     }
 
     // One thread: the same numbers, to the bit (times aside).
-    let other = sweep(&temp_dir("sweep-1"), "1");
+    let other = sweep(&TempDir::new("sweep-1"), "1");
     let strip = |mut v: Value| {
         for p in v["points"].as_array_mut().unwrap() {
             for r in p["runs"].as_array_mut().unwrap() {
