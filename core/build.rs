@@ -12,9 +12,9 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(fma512, fma256, cache_lines)");
     let features = env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let has = |feature: &str| features.split(',').any(|f| f == feature);
-    let x86_64 = env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "x86_64");
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-    if arch == "x86_64" || arch == "aarch64" {
+    let x86_64 = arch == "x86_64";
+    if x86_64 || arch == "aarch64" {
         println!("cargo::rustc-cfg=cache_lines");
     }
     let fused = env::var_os("CARGO_FEATURE_STD").is_some();

@@ -54,8 +54,8 @@ fn truncated_gzip_is_an_error_naming_the_file() {
 #[test]
 fn a_failed_run_leaves_an_existing_results_file_alone() {
     let dir = data_with("keep", host::data::mnist::TRAIN_IMAGES, b"not gzip");
-    let json_dir = TempDir::new("keep-json");
-    let json = json_dir.join("results.json");
+    let out = TempDir::new("keep-json");
+    let json = out.join("results.json");
     std::fs::write(&json, "previous results").unwrap();
     let args = [
         "p1",
@@ -72,8 +72,8 @@ fn a_failed_run_leaves_an_existing_results_file_alone() {
 
 #[test]
 fn results_are_replaced_whole() {
-    let path_dir = TempDir::new("atomic");
-    let path = path_dir.join("out.json");
+    let dir = TempDir::new("atomic");
+    let path = dir.join("out.json");
     std::fs::write(&path, "old").unwrap();
     host::output::write_atomically(&path, b"new").unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
@@ -90,15 +90,14 @@ fn bad_learning_rates_and_save_requests_are_refused_before_training() {
             "{lr}"
         );
     }
-    let file_dir = TempDir::new("save");
-    let file = file_dir.join("m.mdl");
+    let dir = TempDir::new("save");
+    let file = dir.join("m.mdl");
     assert_eq!(
         run(&["p1", "--rounds", "1", "--save", file.to_str().unwrap()]),
         ExitCode::from(2)
     );
     assert!(!file.exists());
-    let missing_dir = TempDir::new("save");
-    let missing = missing_dir.join("no/such/dir/m.mdl");
+    let missing = dir.join("no/such/dir/m.mdl");
     assert_eq!(
         run(&["p2", "--rounds", "1", "--save", missing.to_str().unwrap()]),
         ExitCode::from(2)
@@ -107,8 +106,8 @@ fn bad_learning_rates_and_save_requests_are_refused_before_training() {
 
 #[test]
 fn diverged_rounds_are_counted_not_averaged() {
-    let path_dir = TempDir::new("diverge");
-    let path = path_dir.join("p2.json");
+    let dir = TempDir::new("diverge");
+    let path = dir.join("p2.json");
     assert_eq!(
         run(&[
             "p2",
@@ -164,8 +163,8 @@ fn diverged_rounds_are_counted_not_averaged() {
 
 #[test]
 fn saved_models_load_back_and_corruption_is_a_typed_error() {
-    let path_dir = TempDir::new("roundtrip");
-    let path = path_dir.join("p2.mdl");
+    let dir = TempDir::new("roundtrip");
+    let path = dir.join("p2.mdl");
     assert_eq!(
         run(&["p2", "--rounds", "1", "--save", path.to_str().unwrap()]),
         ExitCode::SUCCESS

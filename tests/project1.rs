@@ -202,8 +202,8 @@ fn siamese_fits_the_round_that_never_learned_at_its_former_learning_rate() {
 
 #[test]
 fn command_line_writes_p1_json() {
-    let path_dir = TempDir::new("json");
-    let path = path_dir.join("p1.json");
+    let dir = TempDir::new("json");
+    let path = dir.join("p1.json");
     let args = [
         "p1",
         "--arch",

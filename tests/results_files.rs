@@ -169,8 +169,8 @@ fn project2_files_include_the_disk_and_the_loss() {
 
 #[test]
 fn an_unusable_out_directory_is_refused_before_training() {
-    let file_dir = TempDir::new("out-file");
-    let file = file_dir.join("a-file");
+    let dir = TempDir::new("out-file");
+    let file = dir.join("a-file");
     std::fs::write(&file, "x").unwrap();
     assert_eq!(
         run(&["p2", "--rounds", "1", "--out", file.to_str().unwrap()]),

@@ -31,12 +31,6 @@ impl std::ops::Deref for TempDir {
     }
 }
 
-impl AsRef<Path> for TempDir {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -51,8 +45,9 @@ pub fn run(args: &[&str]) -> ExitCode {
         .chain(args.iter().copied())
         .map(String::from)
         .collect();
-    let out = TempDir::new("out");
-    if !args.contains(&"--out") {
+    // Lives until the run returns; none when the arguments name their own.
+    let out = (!args.contains(&"--out")).then(|| TempDir::new("out"));
+    if let Some(out) = &out {
         all.push("--out".into());
         all.push(out.to_string_lossy().into_owned());
     }

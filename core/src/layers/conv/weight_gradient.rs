@@ -94,8 +94,9 @@ impl<
 
     /// Whether [`Self::weight_gradient_in_registers`] applies: no padding (every tap of
     /// every output pixel reads a real input), and the whole weight and bias gradients fit
-    /// the accumulator registers (`tiny`'s conv1, 1 -> 8 channels: 10 vectors with AVX2,
-    /// AVX-512 or NEON). Not on scalar FPUs, whose tiles were measured on the Cortex-M4F.
+    /// the accumulator registers (`tiny`'s conv1, 1 -> 8 channels: 10 vectors of the 12
+    /// with AVX2 or AVX-512, 20 of the 24 with NEON). Not on scalar FPUs, whose tiles were
+    /// measured on the Cortex-M4F.
     const WHOLE_KERNEL_IN_REGISTERS: bool = P == 0
         && target::LANES > 1
         && (K * K * CI + 1) * CO.div_ceil(target::LANES) <= target::ACCUMULATORS;
