@@ -86,7 +86,7 @@
 //!
 //! - `std` (off by default): the crate then links `std` for two things, the fused
 //!   multiply-add `f32::mul_add`, which the vectoriser turns into FMA instructions on CPUs
-//!   that have them (about twice the arithmetic per cycle), and [`boxed_zeroed`], which
+//!   that have them (about twice the arithmetic per cycle), and `tensor::boxed_zeroed`, which
 //!   places a zeroed network on the heap without a stack copy. Without it the crate is
 //!   `no_std` and multiplies then adds. The host enables it.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
