@@ -23,7 +23,8 @@
 //! 4. **Modules** ([`Module`], [`Seq`](struct@Seq), [`init`]): `forward`, `backward`,
 //!    `visit_params` (the handout's `param()`), `zero_grad`, `init`, `set_mode`; chained at
 //!    compile time by [`Seq!`](macro@Seq)`[A, B, C]`; initialised by the schemes of [`Init`].
-//! 5. **Layers** ([`layers`]): [`Linear`], [`Conv2d`], [`MaxPool2d`], [`BatchNorm`],
+//! 5. **Layers** ([`layers`]): [`Linear`], [`Conv2d`], [`MaxPool2d`] (and
+//!    [`MaxPool2dRelu`], pooling and ReLU in one pass), [`BatchNorm`],
 //!    [`Dropout`], [`Relu`], [`Tanh`], [`Sigmoid`], [`Reshape`]/[`Flatten`]; for pairs of
 //!    inputs [`Siamese`] (one network, shared weights) and [`Twin`] (two networks), whose
 //!    outputs sit side by side (concatenated).
@@ -115,8 +116,8 @@ pub mod gradcheck;
 
 pub use init::Init;
 pub use layers::{
-    BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Relu,
-    Reshape, Residual, Siamese, Sigmoid, Tanh, Twin,
+    BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool, MaxPool2d,
+    MaxPool2dRelu, Relu, Reshape, Residual, Siamese, Sigmoid, Tanh, Twin,
 };
 pub use loss::{AuxLoss, CrossEntropyLoss, MseLoss};
 pub use module::{param_count, training_macs, Mode, Module};

@@ -280,7 +280,7 @@ mod tests {
             let k = ((o * 32 + i) * 3 + ky) * 3 + kx;
             f32::from_le_bytes(conv.data()[4 * k..4 * k + 4].try_into().unwrap())
         };
-        let core = &net.net.then.then.then.then.first.weight;
+        let core = &net.net.then.then.then.first.weight;
         assert_eq!(at(5, 7, 2, 1), core[2][1][7][5]);
         assert_eq!(at(63, 0, 0, 2), core[0][2][0][63]);
         let counter = file.tensor("0.net.1.num_batches_tracked").unwrap();

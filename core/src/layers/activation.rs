@@ -59,13 +59,35 @@ macro_rules! activation {
     };
 }
 
+/// The ReLU of one value: `max(x, 0)`, and NaN for NaN.
+#[inline(always)]
+pub(super) fn relu(x: f32) -> f32 {
+    if x > 0.0 || x.is_nan() {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// The ReLU's derivative at `x`, 1 or 0 (0 at exactly 0). `relu(x) > 0` exactly when
+/// `x > 0`, so the output gives the same slope as the input (what
+/// [`MaxPool2dRelu`](crate::MaxPool2dRelu), which keeps only the output, relies on).
+#[inline(always)]
+pub(super) fn relu_slope(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
 activation!(
     /// `max(x, 0)`, and NaN for NaN (so that a diverging network shows it in its loss;
     /// `f32::max` would turn NaN into 0). The derivative at exactly 0 is taken as 0, as in
     /// PyTorch.
     Relu,
-    forward: |x| if x > 0.0 || x.is_nan() { x } else { 0.0 },
-    derivative: |x, _y| if x > 0.0 { 1.0 } else { 0.0 }
+    forward: |x| relu(x),
+    derivative: |x, _y| relu_slope(x)
 );
 
 activation!(

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `linear.rs` | [`Linear`]: `y = x W + b` on the register-tiled matrix product |
 //! | `conv/` | [`Conv2d`]: direct convolution in channels-last layout (forward in `mod.rs`, backward in `backward.rs`) |
-//! | `pool.rs` | [`MaxPool2d`] |
+//! | `pool.rs` | [`MaxPool2d`], and [`MaxPool2dRelu`] (pooling and a ReLU in one pass) |
 //! | `batchnorm.rs` | [`BatchNorm`] ([`BatchNorm1d`], [`BatchNorm2d`]) |
 //! | `dropout.rs` | [`Dropout`], seeded |
 //! | `activation.rs` | [`Relu`], [`Tanh`], [`Sigmoid`] |
@@ -42,7 +42,7 @@ pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv::Conv2d;
 pub use dropout::Dropout;
 pub use linear::Linear;
-pub use pool::MaxPool2d;
+pub use pool::{MaxPool, MaxPool2d, MaxPool2dRelu};
 pub use reshape::{Flatten, Reshape};
 pub use residual::Residual;
 pub use siamese::{Siamese, Twin};

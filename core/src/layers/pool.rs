@@ -1,19 +1,28 @@
-//! Max pooling with a `K`x`K` window and stride `K`, channels last.
+//! Max pooling with a `K`x`K` window and stride `K`, channels last, alone
+//! ([`MaxPool2d`]) or followed by a ReLU in the same pass ([`MaxPool2dRelu`]).
 //!
 //! The forward pass records, per output element, which of the `K*K` window positions won
 //! (one byte each); the backward pass routes the gradient to that position only. Ties go
 //! to the first position in row-major order.
+//!
+//! Every convolutional network here pools and then applies a ReLU. [`MaxPool2dRelu`] does
+//! both on each window while it is in registers: no second output array, no gradient array
+//! between the two, no second pass over either. It computes exactly what the two layers do
+//! (the ReLU's output and the gradient it passes back, `g * (y > 0 ? 1 : 0)`, are the
+//! [`Relu`](crate::Relu) layer's own functions), so the same bits, and it names itself as the
+//! two layers PyTorch's `nn.Sequential` would number, so model files do not change.
 
+use super::activation::{relu, relu_slope};
+use crate::io::names::{DescribeFn, Path};
 use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
 
-/// Whether this build has [`MaxPool2d::pool_by_lanes`], the explicit 8-lane path.
+/// Whether this build has [`MaxPool::pool_by_lanes`], the explicit 8-lane path.
 const VECTOR_PATH: bool = cfg!(all(target_arch = "x86_64", target_feature = "avx2"));
 
 /// `K`x`K` max pooling, stride `K`, from `H`x`W` to `OH`x`OW` = `H/K`x`W/K` (rounded down,
 /// as PyTorch does; checked at compile time).
-#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
-pub struct MaxPool2d<
+pub type MaxPool2d<
     const B: usize,
     const H: usize,
     const W: usize,
@@ -21,7 +30,33 @@ pub struct MaxPool2d<
     const K: usize,
     const OH: usize,
     const OW: usize,
+> = MaxPool<B, H, W, C, K, OH, OW, false>;
+
+/// [`MaxPool2d`] followed by a [`Relu`](crate::Relu), in one pass: the same numbers as the
+/// two layers in a chain, with one output array instead of three.
+pub type MaxPool2dRelu<
+    const B: usize,
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const K: usize,
+    const OH: usize,
+    const OW: usize,
+> = MaxPool<B, H, W, C, K, OH, OW, true>;
+
+/// The layer behind [`MaxPool2d`] (`RELU` false) and [`MaxPool2dRelu`] (`RELU` true).
+#[cfg_attr(cache_lines, repr(C, align(64)))] // See `crate::layers`, "Alignment".
+pub struct MaxPool<
+    const B: usize,
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const K: usize,
+    const OH: usize,
+    const OW: usize,
+    const RELU: bool,
 > {
+    /// The maxima (after the ReLU when `RELU`).
     output: Images<B, OH, OW, C>,
     winner: [[[[u8; C]; OW]; OH]; B],
 }
@@ -35,7 +70,8 @@ unsafe impl<
         const K: usize,
         const OH: usize,
         const OW: usize,
-    > Zeroable for MaxPool2d<B, H, W, C, K, OH, OW>
+        const RELU: bool,
+    > Zeroable for MaxPool<B, H, W, C, K, OH, OW, RELU>
 {
 }
 
@@ -47,7 +83,8 @@ impl<
         const K: usize,
         const OH: usize,
         const OW: usize,
-    > MaxPool2d<B, H, W, C, K, OH, OW>
+        const RELU: bool,
+    > MaxPool<B, H, W, C, K, OH, OW, RELU>
 {
     const SHAPE_CHECK: () = assert!(
         K >= 1 && K * K <= 256 && OH == H / K && OW == W / K,
@@ -58,7 +95,8 @@ impl<
     /// across channels and keeps the maximum and its position in registers, writing each
     /// output once. Branch-free: a value replaces the maximum only if greater, so the
     /// winner is the maximum's first position; a NaN wins (so that divergence reaches the
-    /// loss) and routes the gradient to position 0.
+    /// loss) and routes the gradient to position 0. With `RELU`, the maximum goes through
+    /// the ReLU as it is written (the winner is the maximum's, as for the two layers).
     #[inline(always)]
     fn pool_by_channel<'a>(
         window: impl Fn(usize) -> &'a [f32; C],
@@ -81,7 +119,7 @@ impl<
                     at
                 };
             }
-            *o = best;
+            *o = if RELU { relu(best) } else { best };
             *w = at as u8;
         }
     }
@@ -112,6 +150,9 @@ impl<
         for (w, &f) in win.iter_mut().zip(&first) {
             *w = f as u8;
         }
+        if RELU {
+            out.iter_mut().for_each(|y| *y = relu(*y));
+        }
     }
 
     /// [`Self::pool_by_channel`] in explicit 8-lane vectors, eight channels at a time
@@ -130,7 +171,7 @@ impl<
         for c0 in (0..C).step_by(8) {
             assert!(c0 + 8 <= C, "pool_by_lanes takes a multiple of 8 channels");
             // SAFETY: AVX2 is enabled for this build (checked by cfg); c0 + 8 <= C.
-            unsafe { lanes::window8(K * K, &window, c0, out, win) };
+            unsafe { lanes::window8::<C, RELU>(K * K, &window, c0, out, win) };
         }
         #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
         Self::pool_by_channel(window, out, win);
@@ -145,7 +186,8 @@ impl<
         const K: usize,
         const OH: usize,
         const OW: usize,
-    > Module for MaxPool2d<B, H, W, C, K, OH, OW>
+        const RELU: bool,
+    > Module for MaxPool<B, H, W, C, K, OH, OW, RELU>
 {
     type Input = Images<B, H, W, C>;
     type Output = Images<B, OH, OW, C>;
@@ -187,13 +229,23 @@ impl<
             grad_input.flat_mut().fill(0.0);
         }
         // Every input element of a window, densely (so that it vectorises): the output's
-        // gradient where it won, 0 elsewhere.
-        for ((gi, g_image), win_image) in grad_input.iter_mut().zip(grad_output).zip(&self.winner) {
-            for (oy, (g_row, win_row)) in g_image.iter().zip(win_image).enumerate() {
-                for (ox, (g, win)) in g_row.iter().zip(win_row).enumerate() {
+        // gradient where it won, 0 elsewhere. With the ReLU, the gradient it passes back
+        // first (its output is positive exactly where its input was).
+        let windows = self.winner.iter().zip(&self.output);
+        for ((gi, g_image), (win_image, y_image)) in
+            grad_input.iter_mut().zip(grad_output).zip(windows)
+        {
+            let rows = g_image.iter().zip(win_image).zip(y_image);
+            for (oy, ((g_row, win_row), y_row)) in rows.enumerate() {
+                let columns = g_row.iter().zip(win_row).zip(y_row);
+                for (ox, ((g, win), y)) in columns.enumerate() {
+                    let mut g = *g;
+                    if RELU {
+                        g.iter_mut().zip(y).for_each(|(g, &y)| *g *= relu_slope(y));
+                    }
                     for p in 0..K * K {
                         let target = &mut gi[oy * K + p / K][ox * K + p % K];
-                        for ((t, &gc), &w) in target.iter_mut().zip(g).zip(win) {
+                        for ((t, &gc), &w) in target.iter_mut().zip(&g).zip(win) {
                             *t = if u32::from(w) == p as u32 { gc } else { 0.0 };
                         }
                     }
@@ -201,21 +253,29 @@ impl<
             }
         }
     }
+
+    /// Named as PyTorch numbers it: one layer, or the pooling and its ReLU as two.
+    fn describe(&self, path: &mut Path, _visit: &mut DescribeFn<'_>) {
+        path.layer(|_| {});
+        if RELU {
+            path.layer(|_| {});
+        }
+    }
 }
 
-/// The AVX2 instructions of [`MaxPool2d::pool_by_lanes`].
+/// The AVX2 instructions of [`MaxPool::pool_by_lanes`].
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
 mod lanes {
     use core::arch::x86_64::*;
 
     /// Channels `c0..c0 + 8` of one window of `positions` positions: the maximum (a NaN
-    /// wins, the last one seen) into `out`, the first position holding it (0 for a NaN)
-    /// into `win`.
+    /// wins, the last one seen), through a ReLU when `RELU`, into `out`, the first position
+    /// holding it (0 for a NaN) into `win`.
     ///
     /// # Safety
     /// AVX2 is available and `c0 + 8 <= C`.
     #[inline(always)]
-    pub unsafe fn window8<'a, const C: usize>(
+    pub unsafe fn window8<'a, const C: usize, const RELU: bool>(
         positions: usize,
         window: impl Fn(usize) -> &'a [f32; C],
         c0: usize,
@@ -235,6 +295,14 @@ mod lanes {
                 best = _mm256_blendv_ps(best, v, _mm256_or_ps(rises, nan));
                 let index = _mm256_castsi256_ps(_mm256_set1_epi32(p as i32));
                 at = _mm256_andnot_ps(nan, _mm256_blendv_ps(at, index, rises));
+            }
+            if RELU {
+                // ReLU: the value where it is above 0 or NaN, +0 elsewhere.
+                let keep = _mm256_or_ps(
+                    _mm256_cmp_ps::<_CMP_GT_OQ>(best, _mm256_setzero_ps()),
+                    _mm256_cmp_ps::<_CMP_UNORD_Q>(best, best),
+                );
+                best = _mm256_and_ps(best, keep);
             }
             _mm256_storeu_ps(out.as_mut_ptr().add(c0), best);
             // Positions are below 256: two unsigned saturating packs keep them whole.
@@ -312,10 +380,10 @@ mod tests {
     }
 
     /// The three ways through a window give the same maxima (to the bit) and winners, with
-    /// ties, signed zeros and NaNs among the values (the 8-lane one where the build has it;
-    /// elsewhere it is the channel-by-channel loop).
-    fn paths_agree<const C: usize>() {
-        type Pool<const C: usize> = MaxPool2d<1, 3, 3, C, 3, 1, 1>;
+    /// ties, signed zeros and NaNs among the values, with and without the ReLU (the 8-lane
+    /// one where the build has it; elsewhere it is the channel-by-channel loop).
+    fn paths_agree<const C: usize, const RELU: bool>() {
+        type Pool<const C: usize, const RELU: bool> = MaxPool<1, 3, 3, C, 3, 1, 1, RELU>;
         let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
         let mut r = rng(70);
         for _ in 0..300 {
@@ -324,9 +392,13 @@ mod tests {
             });
             let mut results = [([0.0f32; C], [0u8; C]); 3];
             let [by_channel, by_position, by_lanes] = &mut results;
-            Pool::pool_by_channel(|p| &window[p], &mut by_channel.0, &mut by_channel.1);
-            Pool::pool_by_position(|p| &window[p], &mut by_position.0, &mut by_position.1);
-            Pool::pool_by_lanes(|p| &window[p], &mut by_lanes.0, &mut by_lanes.1);
+            Pool::<C, RELU>::pool_by_channel(|p| &window[p], &mut by_channel.0, &mut by_channel.1);
+            Pool::<C, RELU>::pool_by_position(
+                |p| &window[p],
+                &mut by_position.0,
+                &mut by_position.1,
+            );
+            Pool::<C, RELU>::pool_by_lanes(|p| &window[p], &mut by_lanes.0, &mut by_lanes.1);
             for (out, win) in &results[1..] {
                 assert_eq!(out.map(f32::to_bits), results[0].0.map(f32::to_bits));
                 assert_eq!(win, &results[0].1);
@@ -334,9 +406,78 @@ mod tests {
         }
     }
 
+    /// [`MaxPool2dRelu`] against [`MaxPool2d`] then [`Relu`](crate::Relu) in a chain: the
+    /// same outputs and input gradients to the bit, with ties, signed zeros, negative
+    /// windows (the ReLU's zero) and NaNs among the values and negative gradients (whose
+    /// product with the ReLU's 0 slope is -0), on each of the three pooling paths.
+    fn fused_equals_the_chain<const C: usize>() {
+        use crate::{Relu, Seq};
+        type Chain<const C: usize> = Seq<MaxPool2d<2, 5, 4, C, 2, 2, 2>, Relu<Images<2, 2, 2, C>>>;
+        type Fused<const C: usize> = MaxPool2dRelu<2, 5, 4, C, 2, 2, 2>;
+        let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, -3.0, f32::NAN];
+        let mut r = rng(71);
+        let mut draw = |n: usize| values[crate::rand::below(&mut r, n)];
+        for round in 0..200 {
+            // Every fifth round without NaNs, so that gradients are compared on finite
+            // windows too.
+            let n = if round % 5 == 0 {
+                values.len() - 1
+            } else {
+                values.len()
+            };
+            let mut input = Images::<2, 5, 4, C>::zeroed();
+            input.flat_mut().iter_mut().for_each(|v| *v = draw(n));
+            let mut grad = Images::<2, 2, 2, C>::zeroed();
+            grad.flat_mut().iter_mut().for_each(|g| *g = draw(n - 1));
+            let (mut chain, mut fused) = (Chain::<C>::zeroed(), Fused::<C>::zeroed());
+            let bits = |t: &[f32]| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(chain.forward(&input).flat()),
+                bits(fused.forward(&input).flat())
+            );
+            let (mut from_chain, mut from_fused) = (Images::zeroed(), Images::zeroed());
+            chain.backward(&input, &grad, Some(&mut from_chain));
+            fused.backward(&input, &grad, Some(&mut from_fused));
+            assert_eq!(bits(from_chain.flat()), bits(from_fused.flat()));
+        }
+    }
+
+    #[test]
+    fn pooling_then_relu_in_one_pass_gives_the_bits_of_the_two_layers() {
+        fused_equals_the_chain::<3>(); // by position
+        fused_equals_the_chain::<8>(); // by lanes (AVX2), else by position
+        fused_equals_the_chain::<32>(); // by lanes (AVX2), else by channel
+    }
+
+    #[test]
+    fn pooling_then_relu_gradient() {
+        assert_gradients(
+            &mut MaxPool2dRelu::<2, 4, 6, 3, 2, 2, 3>::zeroed(),
+            // MaxPool2d's seed: with some others two values of a window lie closer than
+            // the finite difference's step, for the chain of two layers as for this one.
+            &mut rng(52),
+        );
+    }
+
+    #[test]
+    fn pooling_then_relu_is_named_as_two_layers() {
+        use crate::io::names::Path;
+        use crate::{Flatten, Linear, Seq};
+        type Net =
+            Seq![MaxPool2dRelu<1, 2, 2, 1, 2, 1, 1>, Flatten<1, 1, 1, 1, 1>, Linear<1, 1, 1>];
+        let mut names = std::vec::Vec::new();
+        Net::zeroed().describe(&mut Path::new(), &mut |path, spec| {
+            names.push(std::format!("{path}.{}", spec.role));
+        });
+        // As nn.Sequential(MaxPool2d, ReLU, Flatten, Linear) numbers them.
+        assert_eq!(names, ["3.weight", "3.bias"]);
+    }
+
     #[test]
     fn by_channel_by_position_and_by_lanes_agree() {
-        paths_agree::<8>();
-        paths_agree::<32>();
+        paths_agree::<8, false>();
+        paths_agree::<32, false>();
+        paths_agree::<8, true>();
+        paths_agree::<32, true>();
     }
 }

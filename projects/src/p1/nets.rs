@@ -4,10 +4,13 @@
 //! `siamese`, `aux` and `siamese-aux` use the same digit network (the convnet's layers on
 //! one image, ending in 10 digit logits) and the same head, so that their differences come
 //! from weight sharing and the auxiliary loss alone.
+//!
+//! Every "max-pool 2, ReLU" below is one [`MaxPool2dRelu`] layer: the same numbers as the two
+//! layers, one pass and one array fewer, and the same tensor names.
 
 use super::{Digit, PAIR_PIXELS, SIDE};
 use minidl::{
-    Batch, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Images, Linear, MaxPool2d, Relu,
+    Batch, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Images, Linear, MaxPool2dRelu, Relu,
     Reshape, Residual, Seq, Siamese, Twin,
 };
 
@@ -37,11 +40,9 @@ pub type SizedConvNet<
     const OUT: usize,
 > = Seq![
     Conv2d<N, SIDE, SIDE, CI, C1, 3, 0, 12, 12>,
-    MaxPool2d<N, 12, 12, C1, 2, 6, 6>,
-    Relu<Images<N, 6, 6, C1>>,
+    MaxPool2dRelu<N, 12, 12, C1, 2, 6, 6>,
     Conv2d<N, 6, 6, C1, C2, 3, 0, 4, 4>,
-    MaxPool2d<N, 4, 4, C2, 2, 2, 2>,
-    Relu<Images<N, 2, 2, C2>>,
+    MaxPool2dRelu<N, 4, 4, C2, 2, 2, 2>,
     Flatten<N, 2, 2, C2, FLAT>,
     Linear<FLAT, H, N>,
     Relu<Batch<N, H>>,
@@ -103,13 +104,11 @@ pub type Same<T> = Reshape<T, T>;
 pub type DigitNetWith<const N: usize, Norm1, Block, Norm2, Norm3> = Seq![
     Conv2d<N, SIDE, SIDE, 1, 32, 3, 0, 12, 12>,
     Norm1,
-    MaxPool2d<N, 12, 12, 32, 2, 6, 6>,
-    Relu<Images<N, 6, 6, 32>>,
+    MaxPool2dRelu<N, 12, 12, 32, 2, 6, 6>,
     Block,
     Conv2d<N, 6, 6, 32, 64, 3, 0, 4, 4>,
     Norm2,
-    MaxPool2d<N, 4, 4, 64, 2, 2, 2>,
-    Relu<Images<N, 2, 2, 64>>,
+    MaxPool2dRelu<N, 4, 4, 64, 2, 2, 2>,
     Flatten<N, 2, 2, 64, 256>,
     Linear<256, 200, N>,
     Norm3,
@@ -183,12 +182,10 @@ pub type SiameseOf<D, const B: usize, const B2: usize> =
 pub type BestDigitNet<const N: usize> = Seq![
     Conv2d<N, SIDE, SIDE, 1, 32, 3, 1, 14, 14>,
     BatchNorm2d<N, 14, 14, 32>,
-    MaxPool2d<N, 14, 14, 32, 2, 7, 7>,
-    Relu<Images<N, 7, 7, 32>>,
+    MaxPool2dRelu<N, 14, 14, 32, 2, 7, 7>,
     Conv2d<N, 7, 7, 32, 64, 3, 1, 7, 7>,
     BatchNorm2d<N, 7, 7, 64>,
-    MaxPool2d<N, 7, 7, 64, 2, 3, 3>,
-    Relu<Images<N, 3, 3, 64>>,
+    MaxPool2dRelu<N, 7, 7, 64, 2, 3, 3>,
     Flatten<N, 3, 3, 64, 576>,
     Linear<576, 128, N>,
     BatchNorm1d<N, 128>,
@@ -207,11 +204,9 @@ pub type BestNet<const B: usize, const B2: usize> =
 /// 64 -> 32, ReLU, linear 32 -> 10.
 pub type TinyDigitNet<const N: usize> = Seq![
     Conv2d<N, SIDE, SIDE, 1, 8, 3, 0, 12, 12>,
-    MaxPool2d<N, 12, 12, 8, 2, 6, 6>,
-    Relu<Images<N, 6, 6, 8>>,
+    MaxPool2dRelu<N, 12, 12, 8, 2, 6, 6>,
     Conv2d<N, 6, 6, 8, 16, 3, 0, 4, 4>,
-    MaxPool2d<N, 4, 4, 16, 2, 2, 2>,
-    Relu<Images<N, 2, 2, 16>>,
+    MaxPool2dRelu<N, 4, 4, 16, 2, 2, 2>,
     Flatten<N, 2, 2, 16, 64>,
     Linear<64, 32, N>,
     Relu<Batch<N, 32>>,
