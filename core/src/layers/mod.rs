@@ -4,7 +4,7 @@
 //! | file | layers |
 //! |---|---|
 //! | `linear.rs` | [`Linear`]: `y = x W + b` on the register-tiled matrix product |
-//! | `conv/` | [`Conv2d`]: direct convolution in channels-last layout (forward in `mod.rs`, backward in `backward.rs`) |
+//! | `conv/` | [`Conv2d`]: direct convolution in channels-last layout (the layer in `mod.rs`; `forward.rs`, `input_gradient.rs`, `weight_gradient.rs`) |
 //! | `pool.rs` | [`MaxPool2d`], and [`MaxPool2dRelu`] (pooling and a ReLU in one pass) |
 //! | `batchnorm.rs` | [`BatchNorm`] ([`BatchNorm1d`], [`BatchNorm2d`]) |
 //! | `dropout.rs` | [`Dropout`], seeded |

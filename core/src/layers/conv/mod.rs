@@ -6,10 +6,11 @@
 //! loop is an `axpy` over output channels with independent lanes; four output pixels are
 //! computed together so that their accumulators stay in registers and each weight row is
 //! loaded once for the four (a [`ger`](crate::kernels::ger) update per tap and channel).
-//! The weight gradient (`weight_gradient.rs`) keeps tiles of (tap row, input channel) rows
-//! by output channels in registers over L1-sized chunks of the batch; the input gradient
-//! (`backward.rs`) uses the kernel transposed to `[ky][kx][co][ci]` and four input pixels
-//! at a time.
+//! The forward tiles and the geometry every pass shares are in `forward.rs`; the weight
+//! gradient (`weight_gradient.rs`) keeps tiles of (tap row, input channel) rows by output
+//! channels in registers over L1-sized chunks of the batch; the input gradient
+//! (`input_gradient.rs`) uses the kernel transposed to `[ky][kx][co][ci]` and four input
+//! pixels at a time.
 //!
 //! Why not im2col + a matrix product (`benches/kernels.rs`, conv2 32->64 forward at batch
 //! 50, the same register-tiled product behind both): on an Intel Xeon with AVX-512 (before
@@ -28,7 +29,8 @@ use crate::module::Module;
 use crate::tensor::{Images, Tensor, Zeroable};
 use rand_core::Rng;
 
-mod backward;
+mod forward;
+mod input_gradient;
 mod weight_gradient;
 
 /// A `K`x`K` convolution from `CI` to `CO` channels on batches of `B` images of `H`x`W`,
@@ -123,7 +125,7 @@ impl<
             Self::forward_images::<1>(parameters, images, outs)
         };
         if Self::HAS_BORDER_PIXELS {
-            backward::in_pairs(
+            forward::in_pairs(
                 input,
                 &mut self.output,
                 |images, outs| Self::forward_images::<2>(parameters, images, outs),

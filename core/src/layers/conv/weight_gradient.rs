@@ -34,7 +34,7 @@
 //!   8 channels) keeps it there over the whole batch, one chain per weight vector
 //!   ([`weight_gradient_in_registers`](Conv2d::weight_gradient_in_registers)).
 
-use super::Conv2d;
+use super::{Conv2d, PIXELS};
 use crate::kernels::{add, add_rows, axpy, ger, target};
 use crate::tensor::{Image, Images};
 
@@ -221,6 +221,115 @@ impl<
                 self.weight_grad[ky][kx][ci][co0..co0 + CB].copy_from_slice(a);
             }
         }
+    }
+
+    /// Output rows (or columns) whose kernel tap `k` reads a real input row, not padding:
+    /// `o + k - P` must lie in `0..size`.
+    #[inline(always)]
+    fn outputs_for_tap(k: usize, out: usize, size: usize) -> core::ops::Range<usize> {
+        P.saturating_sub(k)..(size + P).saturating_sub(k).min(out)
+    }
+
+    /// dL/d(weight) for narrow layers, as a matrix product per kernel tap: for tap `(ky, kx)`,
+    /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
+    /// `MR` input channels by `CB` output channels stay in registers while the loop runs
+    /// over every pixel of the batch, so each gradient row is loaded and stored once per
+    /// backward pass instead of once per pixel. Every element adds its pixels in the order
+    /// of the batch, as [`weight_gradient_by_pixel`](Self::weight_gradient_by_pixel) does,
+    /// so the two give the same bits.
+    fn weight_gradient_tiled<const MR: usize, const CB: usize>(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        for ky in 0..K {
+            let rows = Self::outputs_for_tap(ky, OH, H);
+            for kx in 0..K {
+                let columns = Self::outputs_for_tap(kx, OW, W);
+                for ci0 in (0..CI).step_by(MR) {
+                    for co0 in (0..CO).step_by(CB) {
+                        let mut acc = [[0.0f32; CB]; MR];
+                        for (a, wg) in acc.iter_mut().zip(&self.weight_grad[ky][kx][ci0..]) {
+                            a.copy_from_slice(&wg[co0..co0 + CB]);
+                        }
+                        for (image, grad_image) in input.iter().zip(grad_output) {
+                            for oy in rows.clone() {
+                                let in_row = &image[oy + ky - P];
+                                for ox in columns.clone() {
+                                    let x: &[f32; MR] = in_row[ox + kx - P][ci0..ci0 + MR]
+                                        .try_into()
+                                        .expect("block");
+                                    let g: &[f32; CB] = grad_image[oy][ox][co0..co0 + CB]
+                                        .try_into()
+                                        .expect("block");
+                                    ger(&mut acc, x, g);
+                                }
+                            }
+                        }
+                        for (a, wg) in acc.iter().zip(&mut self.weight_grad[ky][kx][ci0..]) {
+                            wg[co0..co0 + CB].copy_from_slice(a);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dL/d(weight) for shapes the tiled version does not cover, such as a 1- or 2-channel
+    /// first layer: blocks of PIXELS outputs, whose output gradients stay in registers, so
+    /// each weight-gradient row is loaded and stored once per block.
+    fn weight_gradient_by_pixel(
+        &mut self,
+        input: &Images<B, H, W, CI>,
+        grad_output: &Images<B, OH, OW, CO>,
+    ) {
+        // The bias gradient here too, pixel by pixel in the order of `add_rows`: its chain
+        // of additions (one per output pixel of the batch, on as few vectors as there are
+        // channels) then runs beside the multiply-adds instead of alone. Measured on AMD
+        // EPYC Zen 3 (AVX2), `tiny`'s conv1 (8 channels, 14,400 pixels) at 100 images, its
+        // weight and bias gradients: 36-45 -> 30-31 us.
+        let mut bias = self.bias_grad;
+        for (image, grad_image) in input.iter().zip(grad_output) {
+            for (oy, grad_row) in grad_image.iter().enumerate() {
+                let mut ox = 0;
+                while ox < OW {
+                    let block = if Self::block_is_interior(ox) {
+                        PIXELS
+                    } else {
+                        1
+                    };
+                    for g in &grad_row[ox..ox + block] {
+                        add(&mut bias, g);
+                    }
+                    for ky in Self::taps(oy, H) {
+                        let row = &image[oy + ky - P];
+                        if block == PIXELS {
+                            let g: &[[f32; CO]; PIXELS] =
+                                grad_row[ox..ox + PIXELS].try_into().expect("block");
+                            for (kx, grads) in self.weight_grad[ky].iter_mut().enumerate() {
+                                let column = ox + kx - P;
+                                for (ci, wg) in grads.iter_mut().enumerate() {
+                                    let mut acc = *wg;
+                                    for (j, gj) in g.iter().enumerate() {
+                                        axpy(&mut acc, row[column + j][ci], gj);
+                                    }
+                                    *wg = acc;
+                                }
+                            }
+                        } else {
+                            for kx in Self::taps(ox, W) {
+                                let pixel = &row[ox + kx - P];
+                                for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
+                                    axpy(wg, *x, &grad_row[ox]);
+                                }
+                            }
+                        }
+                    }
+                    ox += block;
+                }
+            }
+        }
+        self.bias_grad = bias;
     }
 }
 

@@ -1,11 +1,11 @@
-//! The forward tile and the input gradient of [`Conv2d`] (the transposed kernel, four input
-//! pixels at a time), with the per-pixel versions used at the borders, and the plain
-//! weight gradient that the tiled one (`weight_gradient.rs`) is tested against and falls
-//! back to.
+//! dL/d(input) of [`Conv2d`]: the kernel transposed to `[ky][kx][co][ci]`, four input
+//! pixels at a time (several kernel rows at once where the input channels are few), with
+//! the per-pixel version used at the borders.
 
+use super::forward::in_pairs;
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
-use crate::kernels::{add, axpy, ger, transpose};
+use crate::kernels::{axpy, transpose};
 use crate::tensor::{Image, Images, Tensor};
 
 impl<
@@ -20,169 +20,6 @@ impl<
         const OW: usize,
     > Conv2d<B, H, W, CI, CO, K, P, OH, OW>
 {
-    pub(super) const SHAPE_CHECK: () = assert!(
-        OH + K == H + 2 * P + 1 && OW + K == W + 2 * P + 1,
-        "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
-    );
-
-    /// Whether some output column takes the one-pixel paths (next to the padding, or left
-    /// over after the blocks of `PIXELS`), walking a row as the passes do.
-    pub(super) const HAS_BORDER_PIXELS: bool = {
-        let (mut ox, mut border) = (0, false);
-        while ox < OW {
-            if Self::block_is_interior(ox) {
-                ox += PIXELS;
-            } else {
-                border = true;
-                ox += 1;
-            }
-        }
-        border
-    };
-
-    /// Whether the PIXELS outputs starting at column `ox` are all inside the output and read
-    /// only real (not padding) input columns, so the blocked kernel applies.
-    #[inline(always)]
-    pub(super) const fn block_is_interior(ox: usize) -> bool {
-        ox + PIXELS <= OW && ox >= P && ox + PIXELS + K <= W + P + 1
-    }
-
-    /// The outputs of `NI` images, row by row: `PIXELS` pixels at a time inside, one at a
-    /// time at the borders. The one-pixel path reads the whole kernel for each pixel
-    /// (`best`'s conv2: 72 KiB, more than the L1 cache); with two images it reads it once for
-    /// both. Every output adds its terms in the same order whatever `NI`. Measured on AMD
-    /// EPYC Zen 3 (AVX2), `best`'s conv2 (7x7, padded, 3 of 7 columns one pixel at a time)
-    /// at 100 images: 2290-2330 -> 2030-2230 us.
-    #[inline(always)]
-    pub(super) fn forward_images<const NI: usize>(
-        (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
-        images: &[Image<H, W, CI>; NI],
-        outs: &mut [Image<OH, OW, CO>; NI],
-    ) {
-        for oy in 0..OH {
-            let rows = Self::taps(oy, H);
-            let mut ox = 0;
-            while ox < OW {
-                if Self::block_is_interior(ox) {
-                    for (image, out) in images.iter().zip(outs.iter_mut()) {
-                        let (out_row, at) = (&mut out[oy], (oy, ox));
-                        if CO.is_multiple_of(CHANNEL_BLOCK) {
-                            Self::forward_block::<CHANNEL_BLOCK>(
-                                (weight, bias),
-                                image,
-                                out_row,
-                                at,
-                                rows.clone(),
-                            );
-                        } else {
-                            Self::forward_block::<CO>(
-                                (weight, bias),
-                                image,
-                                out_row,
-                                at,
-                                rows.clone(),
-                            );
-                        }
-                    }
-                    ox += PIXELS;
-                } else {
-                    // One accumulator row per image: all CO channels for one image, half as
-                    // many for two (the registers hold 8 vectors of them with AVX2).
-                    const TWO: usize = target::channel_block(2);
-                    let outs = outs.each_mut().map(|out| &mut out[oy][ox]);
-                    let at = (oy, ox, rows.clone());
-                    match NI {
-                        2 if CO.is_multiple_of(TWO) => {
-                            Self::forward_pixel::<TWO, NI>((weight, bias), images, outs, at)
-                        }
-                        _ => Self::forward_pixel::<CO, NI>((weight, bias), images, outs, at),
-                    }
-                    ox += 1;
-                }
-            }
-        }
-    }
-
-    /// Output pixel `(oy, ox)` of `NI` images, `CB` output channels at a time, from the
-    /// bias, then the taps (reading real input rows `rows`) and input channels in order.
-    #[inline(always)]
-    fn forward_pixel<const CB: usize, const NI: usize>(
-        (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
-        images: &[Image<H, W, CI>; NI],
-        mut outs: [&mut [f32; CO]; NI],
-        (oy, ox, rows): (usize, usize, core::ops::Range<usize>),
-    ) {
-        for c0 in (0..CO).step_by(CB) {
-            let bias: &[f32; CB] = bias[c0..c0 + CB].try_into().expect("block");
-            let mut acc = [*bias; NI];
-            for ky in rows.clone() {
-                for kx in Self::taps(ox, W) {
-                    for (ci, w) in weight[ky][kx].iter().enumerate() {
-                        let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
-                        for (a, image) in acc.iter_mut().zip(images) {
-                            axpy(a, image[oy + ky - P][ox + kx - P][ci], w);
-                        }
-                    }
-                }
-            }
-            for (a, out) in acc.iter().zip(outs.iter_mut()) {
-                out[c0..c0 + CB].copy_from_slice(a);
-            }
-        }
-    }
-
-    /// `PIXELS` outputs at once, `CB` output channels at a time: each piece of a weight row
-    /// is loaded once and used `PIXELS` times, and the `PIXELS x CB` accumulators stay in
-    /// registers. Every output adds its terms in the same order (bias, then taps and input
-    /// channels in order) as the one-pixel path, whatever `CB`.
-    #[inline(always)]
-    pub(super) fn forward_block<const CB: usize>(
-        (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
-        image: &Image<H, W, CI>,
-        out_row: &mut [[f32; CO]; OW],
-        (oy, ox): (usize, usize),
-        rows: core::ops::Range<usize>,
-    ) {
-        for c0 in (0..CO).step_by(CB) {
-            let mut acc = [[0.0f32; CB]; PIXELS];
-            for a in acc.iter_mut() {
-                a.copy_from_slice(&bias[c0..c0 + CB]);
-            }
-            for ky in rows.clone() {
-                let row = &image[oy + ky - P];
-                if target::LANES == 1 {
-                    // Scalar FPUs (a Cortex-M4F): the `K * CI` inputs each pixel's window
-                    // reads from this row, contiguous in NHWC, against the `K * CI` weight
-                    // rows of tap row `ky`, in the order (kx, ci), as one loop. As two
-                    // nested loops with constant trip counts LLVM unrolled them completely
-                    // (conv 8->16: 24 steps of 16 multiply-adds) and spilled the
-                    // accumulators: 4.6 instructions per multiply-add under QEMU's count,
-                    // 1.8 as one loop. With vectors the nested loops are faster (AVX2,
-                    // conv 2->32: the single loop took 35% longer).
-                    let windows: [&[f32]; PIXELS] =
-                        core::array::from_fn(|j| row[ox + j - P..ox + j - P + K].as_flattened());
-                    for (t, w) in weight[ky].as_flattened().iter().enumerate() {
-                        let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
-                        for (a, window) in acc.iter_mut().zip(&windows) {
-                            axpy(a, window[t], w);
-                        }
-                    }
-                } else {
-                    for (kx, weights) in weight[ky].iter().enumerate() {
-                        let pixels = &row[ox + kx - P..ox + kx - P + PIXELS];
-                        for (ci, w) in weights.iter().enumerate() {
-                            let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
-                            ger(&mut acc, &core::array::from_fn(|j| pixels[j][ci]), w);
-                        }
-                    }
-                }
-            }
-            for (j, a) in acc.iter().enumerate() {
-                out_row[ox + j][c0..c0 + CB].copy_from_slice(a);
-            }
-        }
-    }
-
     /// dL/d(input): every output gradient is spread back over the input pixels its kernel
     /// read. The kernel is first transposed to `[ky][kx][co][ci]` so that the inner loop
     /// runs over input channels with independent lanes (an axpy into a register-resident
@@ -377,7 +214,7 @@ impl<
     /// input channels at a time (measured on the emulated Cortex-M4, `tiny`'s conv2 with 8
     /// input channels: all of them at once is 32 accumulators, which spill from its 32
     /// registers and made this path 17% of a training step's instructions).
-    pub(super) fn input_gradient_pixel<const NI: usize>(
+    fn input_gradient_pixel<const NI: usize>(
         &self,
         g: [&[f32; CO]; NI],
         oy: usize,
@@ -442,142 +279,6 @@ impl<
                 }
             }
         }
-    }
-
-    /// Output rows (or columns) whose kernel tap `k` reads a real input row, not padding:
-    /// `o + k - P` must lie in `0..size`.
-    #[inline(always)]
-    pub(super) fn outputs_for_tap(k: usize, out: usize, size: usize) -> core::ops::Range<usize> {
-        P.saturating_sub(k)..(size + P).saturating_sub(k).min(out)
-    }
-
-    /// dL/d(weight) for narrow layers, as a matrix product per kernel tap: for tap `(ky, kx)`,
-    /// `dW[ky][kx][ci][co] += sum over output pixels p of x(p shifted)[ci] * g(p)[co]`.
-    /// `MR` input channels by `CB` output channels stay in registers while the loop runs
-    /// over every pixel of the batch, so each gradient row is loaded and stored once per
-    /// backward pass instead of once per pixel. Every element adds its pixels in the order
-    /// of the batch, as [`weight_gradient_by_pixel`](Self::weight_gradient_by_pixel) does,
-    /// so the two give the same bits.
-    pub(super) fn weight_gradient_tiled<const MR: usize, const CB: usize>(
-        &mut self,
-        input: &Images<B, H, W, CI>,
-        grad_output: &Images<B, OH, OW, CO>,
-    ) {
-        for ky in 0..K {
-            let rows = Self::outputs_for_tap(ky, OH, H);
-            for kx in 0..K {
-                let columns = Self::outputs_for_tap(kx, OW, W);
-                for ci0 in (0..CI).step_by(MR) {
-                    for co0 in (0..CO).step_by(CB) {
-                        let mut acc = [[0.0f32; CB]; MR];
-                        for (a, wg) in acc.iter_mut().zip(&self.weight_grad[ky][kx][ci0..]) {
-                            a.copy_from_slice(&wg[co0..co0 + CB]);
-                        }
-                        for (image, grad_image) in input.iter().zip(grad_output) {
-                            for oy in rows.clone() {
-                                let in_row = &image[oy + ky - P];
-                                for ox in columns.clone() {
-                                    let x: &[f32; MR] = in_row[ox + kx - P][ci0..ci0 + MR]
-                                        .try_into()
-                                        .expect("block");
-                                    let g: &[f32; CB] = grad_image[oy][ox][co0..co0 + CB]
-                                        .try_into()
-                                        .expect("block");
-                                    ger(&mut acc, x, g);
-                                }
-                            }
-                        }
-                        for (a, wg) in acc.iter().zip(&mut self.weight_grad[ky][kx][ci0..]) {
-                            wg[co0..co0 + CB].copy_from_slice(a);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// dL/d(weight) for shapes the tiled version does not cover, such as a 1- or 2-channel
-    /// first layer: blocks of PIXELS outputs, whose output gradients stay in registers, so
-    /// each weight-gradient row is loaded and stored once per block.
-    pub(super) fn weight_gradient_by_pixel(
-        &mut self,
-        input: &Images<B, H, W, CI>,
-        grad_output: &Images<B, OH, OW, CO>,
-    ) {
-        // The bias gradient here too, pixel by pixel in the order of `add_rows`: its chain
-        // of additions (one per output pixel of the batch, on as few vectors as there are
-        // channels) then runs beside the multiply-adds instead of alone. Measured on AMD
-        // EPYC Zen 3 (AVX2), `tiny`'s conv1 (8 channels, 14,400 pixels) at 100 images, its
-        // weight and bias gradients: 36-45 -> 30-31 us.
-        let mut bias = self.bias_grad;
-        for (image, grad_image) in input.iter().zip(grad_output) {
-            for (oy, grad_row) in grad_image.iter().enumerate() {
-                let mut ox = 0;
-                while ox < OW {
-                    let block = if Self::block_is_interior(ox) {
-                        PIXELS
-                    } else {
-                        1
-                    };
-                    for g in &grad_row[ox..ox + block] {
-                        add(&mut bias, g);
-                    }
-                    for ky in Self::taps(oy, H) {
-                        let row = &image[oy + ky - P];
-                        if block == PIXELS {
-                            let g: &[[f32; CO]; PIXELS] =
-                                grad_row[ox..ox + PIXELS].try_into().expect("block");
-                            for (kx, grads) in self.weight_grad[ky].iter_mut().enumerate() {
-                                let column = ox + kx - P;
-                                for (ci, wg) in grads.iter_mut().enumerate() {
-                                    let mut acc = *wg;
-                                    for (j, gj) in g.iter().enumerate() {
-                                        axpy(&mut acc, row[column + j][ci], gj);
-                                    }
-                                    *wg = acc;
-                                }
-                            }
-                        } else {
-                            for kx in Self::taps(ox, W) {
-                                let pixel = &row[ox + kx - P];
-                                for (x, wg) in pixel.iter().zip(&mut self.weight_grad[ky][kx]) {
-                                    axpy(wg, *x, &grad_row[ox]);
-                                }
-                            }
-                        }
-                    }
-                    ox += block;
-                }
-            }
-        }
-        self.bias_grad = bias;
-    }
-
-    /// Input rows `iy` (and kernel rows `ky`) that output row `oy` reads, clipped to the image.
-    #[inline(always)]
-    pub(super) fn taps(o: usize, size: usize) -> core::ops::Range<usize> {
-        // Kernel tap k reads input o + k - P, valid when 0 <= o + k - P < size.
-        let first = P.saturating_sub(o);
-        let last = (size + P - o).min(K);
-        first..last
-    }
-}
-
-/// Calls `pair` on images 0 and 1, 2 and 3, ... of `inputs` and `outputs`, and `one` on the
-/// last image if their count is odd: the conv passes that take two images at a time.
-#[inline(always)]
-pub(super) fn in_pairs<X, Y>(
-    inputs: &[X],
-    outputs: &mut [Y],
-    mut pair: impl FnMut(&[X; 2], &mut [Y; 2]),
-    mut one: impl FnMut(&[X; 1], &mut [Y; 1]),
-) {
-    let (mut xs, mut ys) = (inputs.chunks_exact(2), outputs.chunks_exact_mut(2));
-    for (x, y) in (&mut xs).zip(&mut ys) {
-        pair(x.try_into().expect("two"), y.try_into().expect("two"));
-    }
-    for (x, y) in xs.remainder().iter().zip(ys.into_remainder()) {
-        one(core::array::from_ref(x), core::array::from_mut(y));
     }
 }
 
