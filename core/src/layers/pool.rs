@@ -243,13 +243,18 @@ impl<
             for (oy, ((g_row, win_row), y_row)) in rows.enumerate() {
                 let columns = g_row.iter().zip(win_row).zip(y_row);
                 for (ox, ((g, win), y)) in columns.enumerate() {
-                    let mut g = *g;
+                    // A copy only with the ReLU (without it, `masked` is dead and dropped).
+                    let mut masked = *g;
                     if RELU {
-                        g.iter_mut().zip(y).for_each(|(g, &y)| *g *= relu_slope(y));
+                        masked
+                            .iter_mut()
+                            .zip(y)
+                            .for_each(|(g, &y)| *g *= relu_slope(y));
                     }
+                    let g = if RELU { &masked } else { g };
                     for p in 0..K * K {
                         let target = &mut gi[oy * K + p / K][ox * K + p % K];
-                        for ((t, &gc), &w) in target.iter_mut().zip(&g).zip(win) {
+                        for ((t, &gc), &w) in target.iter_mut().zip(g).zip(win) {
                             *t = if u32::from(w) == p as u32 { gc } else { 0.0 };
                         }
                     }
