@@ -1,7 +1,8 @@
 //! The inner loops every layer is built from, written so that LLVM vectorises them, one
 //! file each: [`axpy`] (`y += a x`), [`add`] (`y += x`), [`ger`] (`A += x yᵀ` on a register
-//! tile), the register-tiled matrix product (`matmul`), [`transpose`] and
-//! [`sum_of_squares`].
+//! tile), the register-tiled matrix product (`matmul`), [`transpose`],
+//! [`sum_of_squares`], and [`opaque`], a barrier that keeps LLVM from merging a kernel's
+//! loads.
 //!
 //! Float addition is not associative, so the compiler may not turn a running sum into a
 //! vector reduction. Every kernel here is therefore built on `axpy` (`y += a x`), whose lanes
@@ -24,6 +25,7 @@ mod add;
 mod axpy;
 mod ger;
 mod matmul;
+mod opaque;
 mod sum_of_squares;
 pub mod target;
 mod transpose;
@@ -32,6 +34,7 @@ pub use add::{add, add_rows};
 pub use axpy::axpy;
 pub use ger::ger;
 pub use matmul::{matmul_acc, matmul_at_acc, matmul_from_row};
+pub use opaque::opaque;
 pub use sum_of_squares::sum_of_squares;
 pub use transpose::transpose;
 
