@@ -2,12 +2,19 @@
 //! `R x N` tile adds `x[r] * y`, one fused multiply-add per element.
 //!
 //! It is `R` [`axpy`](super::axpy)s that share their `y`, and the plain version is exactly
-//! that. The vector version fixes the order LLVM should keep: the `R` factors broadcast
-//! once, then for each vector of `y`, one load and `R` multiply-adds. Left to order the `axpy`s itself,
-//! LLVM loaded every vector of `y` first and, with 12 accumulators of AVX2's 16 registers,
-//! spilled one to the stack at every step (measured on an AMD EPYC Zen 3: the digit net's
-//! conv2 weight gradient). Each element still receives its one multiply-add, so both
-//! versions give the same bits.
+//! that. The AVX2 version fixes the order LLVM should keep, whichever of two holds fewer
+//! values in AVX2's 16 registers beside the tile's `R x N / 8` accumulators:
+//! - the `R` factors broadcast once, then for each vector of `y`, one load and `R`
+//!   multiply-adds (`R + 1` more registers). Left to order the `axpy`s itself, LLVM loaded
+//!   every vector of `y` first and, with 12 accumulators of 3 rows by 4 vectors, spilled one
+//!   to the stack at every step (measured on an AMD EPYC Zen 3: the digit net's conv2
+//!   weight gradient);
+//! - when those `R + 1` do not fit and the `N / 8` vectors of `y` and one broadcast do (6
+//!   rows by 2 vectors: 6 + 1 + 12 registers against 2 + 1 + 12), one `axpy` per row,
+//!   which LLVM orders that way: the broadcasts-first order spilled them, and `tiny`'s conv2
+//!   weight gradient in such tiles took 105 us against 38-40 us (100 images).
+//!
+//! Each element still receives its one multiply-add, so every version gives the same bits.
 
 /// `acc[r] += x[r] * y` for every row `r`.
 #[inline(always)]
@@ -40,6 +47,14 @@ mod avx {
         x: &[f32; R],
         y: &[f32; N],
     ) {
+        let vectors = N / 8;
+        let tile = R * vectors;
+        if R + 1 + tile > 16 && vectors + 1 + tile <= 16 {
+            for (row, &xr) in acc.iter_mut().zip(x) {
+                super::super::axpy(row, xr, y);
+            }
+            return;
+        }
         let mut i = 0;
         // SAFETY: i + 8 <= N, so every 8-float access is inside its row.
         unsafe {
@@ -80,5 +95,26 @@ mod tests {
             axpy(row, xr, &y);
         }
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn both_orders_are_one_axpy_per_row() {
+        // 3 rows by 4 vectors (broadcasts first with AVX2) and 6 rows by 2 (rows first).
+        fn check<const R: usize, const N: usize>() {
+            let x: [f32; R] = core::array::from_fn(|r| (r as f32 * 0.71).cos());
+            let y: [f32; N] = core::array::from_fn(|j| (j as f32 * 0.37).sin());
+            let start: [[f32; N]; R] =
+                core::array::from_fn(|r| core::array::from_fn(|j| (r * N + j) as f32 * 0.01));
+            let mut got = start;
+            ger(&mut got, &x, &y);
+            let mut expected = start;
+            for (row, &xr) in expected.iter_mut().zip(&x) {
+                axpy(row, xr, &y);
+            }
+            assert_eq!(got, expected);
+        }
+        check::<3, 32>();
+        check::<6, 16>();
+        check::<4, 16>();
     }
 }
