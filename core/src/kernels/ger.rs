@@ -47,9 +47,12 @@ mod avx {
         x: &[f32; R],
         y: &[f32; N],
     ) {
-        let vectors = N / 8;
-        let tile = R * vectors;
-        if R + 1 + tile > 16 && vectors + 1 + tile <= 16 {
+        use super::super::target::{LANES, REGISTERS};
+        // Registers left beside the accumulators: the R broadcasts and a vector of y do
+        // not fit them (R + 1 > free), the vectors of y and a broadcast do.
+        let vectors = N / LANES;
+        let free = REGISTERS.saturating_sub(R * vectors);
+        if R >= free && vectors < free {
             for (row, &xr) in acc.iter_mut().zip(x) {
                 super::super::axpy(row, xr, y);
             }

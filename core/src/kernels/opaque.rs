@@ -23,9 +23,8 @@ pub fn opaque<T>(r: &T) -> &T {
         let mut p: *const T = r;
         // SAFETY: the block is empty: it reads and writes no memory and leaves `p` as it
         // was, so `p` still points to `*r`, borrowed for the lifetime returned. (Not
-        // `pure`: two blocks on the same pointer must not be merged into one.)
-        // The lint warns that a `nomem` block might use the pointer it is given; this one
-        // only passes it through.
+        // `pure`: two blocks on the same pointer must not be merged into one. The lint
+        // warns that a `nomem` block might use the pointer; this one only passes it on.)
         #[allow(clippy::pointers_in_nomem_asm_block)]
         unsafe {
             core::arch::asm!("/* {0} */", inout(reg) p, options(nomem, nostack, preserves_flags));

@@ -72,7 +72,7 @@ impl<
         // batch: 8 accumulators). (It had taken 105 us before `ger` loaded the tile's two
         // vectors of output gradient before its six broadcasts instead of after: 6 + 1 + 12
         // registers, spilled.) Not measured with AVX-512 or NEON, which keep their kernels.
-        const R16: usize = target::ACCUMULATORS / 2;
+        const R16: usize = target::ACCUMULATORS / 16usize.div_ceil(target::LANES);
         // Narrower layers keep the kernels they had: over every pixel of the batch, 4
         // input channels by the widest block of output channels, or all of a first layer's
         // one or two channels. Every path adds each element's pixels in the same order.
