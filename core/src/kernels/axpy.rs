@@ -1,6 +1,5 @@
 //! `y += a x` over a compile-time length: independent lanes, no bounds checks.
 
-#[cfg(not(fma512))]
 use super::mul_add;
 
 /// `y += a * x`.
@@ -18,7 +17,7 @@ pub fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
     #[cfg(fma512)]
     {
         // SAFETY: both arrays hold N floats; AVX-512F is enabled for this build.
-        unsafe { avx512::axpy(y.as_mut_ptr(), a, x.as_ptr(), N) }
+        unsafe { avx512::axpy(y, a, x) }
     }
     #[cfg(fma256)]
     {
@@ -65,28 +64,56 @@ mod avx {
 
 #[cfg(fma512)]
 mod avx512 {
+    use super::mul_add;
     use core::arch::x86_64::*;
 
-    /// `y[..n] += a * x[..n]`, 16 lanes at a time.
+    /// `y += a * x`, 16 lanes at a time, then what is left 8, 4 and 1 at a time.
+    ///
+    /// No masked loads or stores for the tail: LLVM keeps no value of a masked access in a
+    /// register, so an accumulator of fewer than 16 floats (`tiny`'s 8-channel layers)
+    /// went through memory at every step, each masked load waiting on the masked store
+    /// before it (Intel does not forward a masked store to a load). Measured on an Intel
+    /// Xeon (Sapphire Rapids, AVX-512), `tiny` on one thread: 2.11 s per round with the
+    /// masked tail, against 0.23 s for the AVX2 build.
     ///
     /// # Safety
-    /// `x` and `y` point to `n` floats; AVX-512F is available.
+    /// AVX-512F is available (it implies AVX2 and FMA).
     #[inline(always)]
-    pub unsafe fn axpy(y: *mut f32, a: f32, x: *const f32, n: usize) {
+    pub unsafe fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
+        let (y_ptr, x_ptr) = (y.as_mut_ptr(), x.as_ptr());
+        let mut i = 0;
+        // SAFETY: each access below reads or writes floats i..i + width with
+        // i + width <= N, inside both arrays.
         unsafe {
             let va = _mm512_set1_ps(a);
-            let mut i = 0;
-            while i + 16 <= n {
-                let sum = _mm512_fmadd_ps(va, _mm512_loadu_ps(x.add(i)), _mm512_loadu_ps(y.add(i)));
-                _mm512_storeu_ps(y.add(i), sum);
+            while i + 16 <= N {
+                let sum = _mm512_fmadd_ps(
+                    va,
+                    _mm512_loadu_ps(x_ptr.add(i)),
+                    _mm512_loadu_ps(y_ptr.add(i)),
+                );
+                _mm512_storeu_ps(y_ptr.add(i), sum);
                 i += 16;
             }
-            if i < n {
-                let mask: __mmask16 = (1u16 << (n - i)) - 1;
-                let xs = _mm512_maskz_loadu_ps(mask, x.add(i));
-                let ys = _mm512_maskz_loadu_ps(mask, y.add(i));
-                _mm512_mask_storeu_ps(y.add(i), mask, _mm512_fmadd_ps(va, xs, ys));
+            if i + 8 <= N {
+                let va = _mm512_castps512_ps256(va);
+                let sum = _mm256_fmadd_ps(
+                    va,
+                    _mm256_loadu_ps(x_ptr.add(i)),
+                    _mm256_loadu_ps(y_ptr.add(i)),
+                );
+                _mm256_storeu_ps(y_ptr.add(i), sum);
+                i += 8;
             }
+            if i + 4 <= N {
+                let va = _mm512_castps512_ps128(va);
+                let sum = _mm_fmadd_ps(va, _mm_loadu_ps(x_ptr.add(i)), _mm_loadu_ps(y_ptr.add(i)));
+                _mm_storeu_ps(y_ptr.add(i), sum);
+                i += 4;
+            }
+        }
+        for j in i..N {
+            y[j] = mul_add(a, x[j], y[j]);
         }
     }
 }
@@ -100,5 +127,33 @@ mod tests {
         let mut y = [1.0f32; 5];
         axpy(&mut y, 2.0, &[0.0, 1.0, 2.0, 3.0, 4.0]);
         assert_eq!(y, [1.0, 3.0, 5.0, 7.0, 9.0]);
+    }
+
+    #[test]
+    fn every_length_is_one_multiply_add_per_element() {
+        // Lengths that end in every tail: 8, 4 and single lanes after whole 16-lane and
+        // 8-lane vectors (1, 3, 4, 8, 12, 15, 16, 25, 29, 31, 33).
+        fn check<const N: usize>() {
+            let x: [f32; N] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
+            let start: [f32; N] = core::array::from_fn(|i| (i as f32 * 0.71).cos());
+            let a = 0.3f32;
+            let mut got = start;
+            axpy(&mut got, a, &x);
+            for i in 0..N {
+                let expected = mul_add(a, x[i], start[i]);
+                assert_eq!(got[i].to_bits(), expected.to_bits(), "N = {N}, element {i}");
+            }
+        }
+        check::<1>();
+        check::<3>();
+        check::<4>();
+        check::<8>();
+        check::<12>();
+        check::<15>();
+        check::<16>();
+        check::<25>();
+        check::<29>();
+        check::<31>();
+        check::<33>();
     }
 }
