@@ -16,13 +16,13 @@ use super::mul_add;
 pub fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
     #[cfg(fma512)]
     {
-        // SAFETY: both arrays hold N floats; AVX-512F is enabled for this build.
+        // SAFETY: AVX-512F is enabled for this build.
         unsafe { avx512::axpy(y, a, x) }
     }
     #[cfg(fma256)]
     {
-        // SAFETY: both arrays hold N floats; AVX and FMA are enabled for this build.
-        unsafe { avx::axpy(y, a, x) }
+        // SAFETY: AVX and FMA are enabled for this build.
+        unsafe { avx::axpy_from(y, a, x, 0) }
     }
     #[cfg(not(any(fma512, fma256)))]
     for (yi, &xi) in y.iter_mut().zip(x) {
@@ -30,19 +30,20 @@ pub fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
     }
 }
 
-#[cfg(fma256)]
+#[cfg(any(fma256, fma512))]
 mod avx {
     use super::mul_add;
     use core::arch::x86_64::*;
 
-    /// `y += a * x`, 8 lanes at a time, the last `N % 8` one by one.
+    /// `y[from..] += a * x[from..]`, 8 lanes at a time, the last `(N - from) % 8` one by
+    /// one: all of AVX2's `axpy`, and AVX-512's after its 16-lane vectors.
     ///
     /// # Safety
     /// AVX and FMA are available.
     #[inline(always)]
-    pub unsafe fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
+    pub unsafe fn axpy_from<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N], from: usize) {
         let (y_ptr, x_ptr) = (y.as_mut_ptr(), x.as_ptr());
-        let mut i = 0;
+        let mut i = from;
         // SAFETY: i + 8 <= N, so both 8-float accesses are inside the arrays.
         unsafe {
             let va = _mm256_set1_ps(a);
@@ -64,10 +65,10 @@ mod avx {
 
 #[cfg(fma512)]
 mod avx512 {
-    use super::mul_add;
     use core::arch::x86_64::*;
 
-    /// `y += a * x`, 16 lanes at a time, then what is left 8, 4 and 1 at a time.
+    /// `y += a * x`, 16 lanes at a time, then what is left with AVX's
+    /// [`axpy_from`](super::avx::axpy_from).
     ///
     /// No masked loads or stores for the tail: LLVM keeps no value of a masked access in a
     /// register, so an accumulator of fewer than 16 floats (`tiny`'s 8-channel layers)
@@ -82,8 +83,8 @@ mod avx512 {
     pub unsafe fn axpy<const N: usize>(y: &mut [f32; N], a: f32, x: &[f32; N]) {
         let (y_ptr, x_ptr) = (y.as_mut_ptr(), x.as_ptr());
         let mut i = 0;
-        // SAFETY: each access below reads or writes floats i..i + width with
-        // i + width <= N, inside both arrays.
+        // SAFETY: i + 16 <= N, so both 16-float accesses are inside the arrays; AVX-512F
+        // implies what `axpy_from` needs.
         unsafe {
             let va = _mm512_set1_ps(a);
             while i + 16 <= N {
@@ -95,25 +96,7 @@ mod avx512 {
                 _mm512_storeu_ps(y_ptr.add(i), sum);
                 i += 16;
             }
-            if i + 8 <= N {
-                let va = _mm512_castps512_ps256(va);
-                let sum = _mm256_fmadd_ps(
-                    va,
-                    _mm256_loadu_ps(x_ptr.add(i)),
-                    _mm256_loadu_ps(y_ptr.add(i)),
-                );
-                _mm256_storeu_ps(y_ptr.add(i), sum);
-                i += 8;
-            }
-            if i + 4 <= N {
-                let va = _mm512_castps512_ps128(va);
-                let sum = _mm_fmadd_ps(va, _mm_loadu_ps(x_ptr.add(i)), _mm_loadu_ps(y_ptr.add(i)));
-                _mm_storeu_ps(y_ptr.add(i), sum);
-                i += 4;
-            }
-        }
-        for j in i..N {
-            y[j] = mul_add(a, x[j], y[j]);
+            super::avx::axpy_from(y, a, x, i);
         }
     }
 }
@@ -131,8 +114,8 @@ mod tests {
 
     #[test]
     fn every_length_is_one_multiply_add_per_element() {
-        // Lengths that end in every tail: 8, 4 and single lanes after whole 16-lane and
-        // 8-lane vectors (1, 3, 4, 8, 12, 15, 16, 25, 29, 31, 33).
+        // Lengths that end in every tail: 8-lane vectors and single lanes after whole
+        // 16-lane vectors or none (1, 3, 4, 8, 12, 15, 16, 25, 29, 31, 33).
         fn check<const N: usize>() {
             let x: [f32; N] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
             let start: [f32; N] = core::array::from_fn(|i| (i as f32 * 0.71).cos());

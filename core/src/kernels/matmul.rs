@@ -2,18 +2,14 @@
 
 use super::{axpy, target, transpose};
 
-/// Rows of `C` computed together by the matrix kernels: 6 with AVX2 (6 x 2 = 12 of its 16
-/// registers; measured on a Zen 3 core, linear 256->200 at batch 50 ran at 72-77% of the
-/// FMA peak against 52-62% with 4 rows) and with AVX-512 (6 x 4 = 24 of its 32; measured
-/// on an Intel Xeon, three alternations, the same linear layer: forward 60-64 -> 70-77%,
-/// backward 54-57 -> 60-66%; `best`'s 576->128 at 100 images 75-85 -> 85-96% and 56-63
-/// -> 69-75%), 4 elsewhere (NEON: 4 x 4 vectors; a Cortex-M4F: 4 x 4 scalars, as its firmware was
-/// measured).
-const MR: usize = if target::REGISTERS == 16 || target::LANES == 16 {
-    6
-} else {
-    4
-};
+/// Rows of `C` computed together by the matrix kernels: 6 on x86-64, 4 elsewhere.
+/// - AVX2: 6 x 2 = 12 of its 16 registers; measured on a Zen 3 core, linear 256->200 at
+///   batch 50 ran at 72-77% of the FMA peak against 52-62% with 4 rows.
+/// - AVX-512: 6 x 4 = 24 of its 32; measured on an Intel Xeon, three alternations, the
+///   same linear layer: forward 60-64 -> 70-77%, backward 54-57 -> 60-66%; `best`'s
+///   576->128 at 100 images 75-85 -> 85-96% and 56-63 -> 69-75%.
+/// - NEON 4 x 4 vectors, a Cortex-M4F 4 x 4 scalars, as its firmware was measured.
+const MR: usize = if cfg!(target_arch = "x86_64") { 6 } else { 4 };
 /// Columns of a register tile: `MR` rows of them fill the accumulators (64 with AVX-512,
 /// 16 with AVX2 or NEON, 4 on a Cortex-M4F).
 const NR: usize = target::channel_block(MR);

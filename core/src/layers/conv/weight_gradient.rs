@@ -65,14 +65,6 @@ impl<
     ) {
         const R: usize = target::GRAD_ROWS;
         const CB: usize = target::channel_block(R);
-        // With AVX2, a layer of 16 output channels (`tiny`'s conv2) takes tiles of 6 rows by
-        // 16 channels, the same 12 accumulators. Measured on AMD EPYC Zen 3, `tiny`'s conv2
-        // at 100 images: 38.4-39.5 us (94-96% of the peak) against 43.8-46.4 us with the
-        // kernel below (4 input channels by 16 output channels over every pixel of the
-        // batch: 8 accumulators). (It had taken 105 us before `ger` loaded the tile's two
-        // vectors of output gradient before its six broadcasts instead of after: 6 + 1 + 12
-        // registers, spilled.) Not measured with AVX-512 or NEON, which keep their kernels.
-        const R16: usize = target::ACCUMULATORS / 16usize.div_ceil(target::LANES);
         // Narrower layers keep the kernels they had: over every pixel of the batch, 4
         // input channels by the widest block of output channels, or all of a first layer's
         // one or two channels. Every path adds each element's pixels in the same order.
@@ -83,16 +75,22 @@ impl<
             // The chunks' gradients are added to the bias's while in cache: at 100 images
             // (AMD EPYC Zen 3), the digit net's conv1 110 -> 107 us, `best`'s 149 -> 148.
             return self.weight_gradient_tiles::<R, CB>(input, grad_output);
-        } else if target::LANES == 8 && CO.is_multiple_of(16) {
-            return self.weight_gradient_tiles::<R16, 16>(input, grad_output);
-        } else if target::LANES == 16 && CO.is_multiple_of(16) && !Self::WHOLE_KERNEL_IN_REGISTERS {
-            // AVX-512 layers of 16 or 32 output channels (the first layers' 32, `tiny`'s
-            // conv2's 16), which a 64-channel tile does not divide: rows of one or two
-            // vectors, as many as the accumulators and the kernel column hold. They had
-            // taken the plain loop: on an Intel Xeon (AVX-512) the first layers' weight
-            // gradients ran at 36-37% of the peak (conv1 2 -> 32, `best`'s 1 -> 32). An
-            // unpadded 1 -> 32 layer keeps its whole gradient in registers instead (20
-            // vectors): 61% against 48% in 3-row tiles (6 accumulators).
+        } else if CO.is_multiple_of(16) && !Self::WHOLE_KERNEL_IN_REGISTERS {
+            // Layers of 16 or 32 output channels that the tile above does not divide (only
+            // on x86-64, whose CB is 32 with AVX2 and 64 with AVX-512): rows of one or two
+            // vectors, as many as the accumulators and the kernel column hold.
+            // - AVX2, 16 channels (`tiny`'s conv2): 6 rows by 16, the same 12 accumulators.
+            //   Measured on AMD EPYC Zen 3, `tiny`'s conv2 at 100 images: 38.4-39.5 us
+            //   (94-96% of the peak) against 43.8-46.4 us with 4 input channels by 16 output
+            //   channels over every pixel of the batch (8 accumulators). (It had taken 105
+            //   us before `ger` loaded the tile's two vectors of output gradient before its
+            //   six broadcasts instead of after: 6 + 1 + 12 registers, spilled.)
+            // - AVX-512, 32 channels (the first layers) or 16 (`tiny`'s conv2): 12 rows
+            //   where the kernel column has them. They had taken the plain loop: on an
+            //   Intel Xeon (AVX-512) the first layers' weight gradients ran at 36-37% of the
+            //   peak (conv1 2 -> 32, `best`'s 1 -> 32). An unpadded 1 -> 32 layer keeps its
+            //   whole gradient in registers instead (20 vectors): 61% against 48% in 3-row
+            //   tiles (6 accumulators).
             return if CO.is_multiple_of(32) {
                 self.weight_gradient_rows::<32>(input, grad_output)
             } else {
