@@ -24,6 +24,18 @@ impl<
         "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
     );
 
+    /// Whether the forward pass's interior tiles take two images at once, with half as many
+    /// channels: with AVX-512, where the kernel does not fit the L1 data cache. A 4-pixel
+    /// tile of 64 channels then loads 256 bytes of kernel from L2 per 16 multiply-adds, 32
+    /// bytes a cycle at two FMAs a cycle; two images halve that. Measured on an Intel Xeon
+    /// (AVX-512), best of runs, three alternations: the digit net's conv2 (32 -> 64, a 72
+    /// KiB kernel) 73-77 -> 75-82% of the peak, `best`'s conv2 80-81 -> 81-88%; the first
+    /// layers (1 or 2 -> 32, kernels of 1-2 KiB), whose kernel stays in L1, went from 77-84
+    /// to 62-78% and keep one image a tile. AVX2 would have 8 accumulators of one vector,
+    /// as many loads as multiply-adds.
+    pub(super) const TWO_IMAGE_TILES: bool =
+        target::LANES == 16 && K * K * CI * CO * core::mem::size_of::<f32>() > 32 * 1024;
+
     /// Whether some output column takes the one-pixel paths (next to the padding, or left
     /// over after the blocks of `PIXELS`), walking a row as the passes do.
     pub(super) const HAS_BORDER_PIXELS: bool = {
@@ -63,26 +75,14 @@ impl<
             let mut ox = 0;
             while ox < OW {
                 if Self::block_is_interior(ox) {
-                    for (image, out) in images.iter().zip(outs.iter_mut()) {
-                        let (out_row, at) = (&mut out[oy], (oy, ox));
-                        if CO.is_multiple_of(CHANNEL_BLOCK) {
-                            Self::forward_block::<CHANNEL_BLOCK>(
-                                (weight, bias),
-                                image,
-                                out_row,
-                                at,
-                                rows.clone(),
-                            );
-                        } else {
-                            Self::forward_block::<CO>(
-                                (weight, bias),
-                                image,
-                                out_row,
-                                at,
-                                rows.clone(),
-                            );
-                        }
-                    }
+                    let out_rows = outs.each_mut().map(|out| &mut out[oy]);
+                    Self::forward_blocks(
+                        (weight, bias),
+                        images.each_ref(),
+                        out_rows,
+                        (oy, ox),
+                        rows.clone(),
+                    );
                     ox += PIXELS;
                 } else {
                     // One accumulator row per image: all CO channels for one image, half as
@@ -130,25 +130,67 @@ impl<
         }
     }
 
-    /// `PIXELS` outputs at once, `CB` output channels at a time: each piece of a weight row
-    /// is loaded once and used `PIXELS` times, and the `PIXELS x CB` accumulators stay in
-    /// registers. Every output adds its terms in the same order (bias, then taps and input
-    /// channels in order) as the one-pixel path, whatever `CB`.
+    /// The `PIXELS` outputs at `(oy, ox)` of `NI` images, in tiles as wide in channels as
+    /// the registers hold: one image at a time, [`CHANNEL_BLOCK`] channels, or two images
+    /// in one tile of half as many channels where [`Self::TWO_IMAGE_TILES`] says so.
     #[inline(always)]
-    fn forward_block<const CB: usize>(
+    fn forward_blocks<const NI: usize>(
+        parameters: (&Kernel<CI, CO, K>, &[f32; CO]),
+        images: [&Image<H, W, CI>; NI],
+        out_rows: [&mut [[f32; CO]; OW]; NI],
+        at: (usize, usize),
+        rows: core::ops::Range<usize>,
+    ) {
+        const PAIR: usize = target::channel_block(2 * PIXELS);
+        if Self::TWO_IMAGE_TILES && NI == 2 && CO.is_multiple_of(PAIR) {
+            let (mut images, mut out_rows) = (images.into_iter(), out_rows.into_iter());
+            let images = core::array::from_fn(|_| images.next().expect("two images"));
+            let out_rows = core::array::from_fn(|_| out_rows.next().expect("two images"));
+            Self::forward_block::<PAIR, 2, { 2 * PIXELS }>(parameters, images, out_rows, at, rows);
+        } else {
+            for (image, out_row) in images.into_iter().zip(out_rows) {
+                if CO.is_multiple_of(CHANNEL_BLOCK) {
+                    Self::forward_block::<CHANNEL_BLOCK, 1, PIXELS>(
+                        parameters,
+                        [image],
+                        [out_row],
+                        at,
+                        rows.clone(),
+                    );
+                } else {
+                    Self::forward_block::<CO, 1, PIXELS>(
+                        parameters,
+                        [image],
+                        [out_row],
+                        at,
+                        rows.clone(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `PIXELS` outputs of each of `NI` images at once (`R = NI * PIXELS` rows of
+    /// accumulators), `CB` output channels at a time: each piece of a weight row is loaded
+    /// once and used `R` times, and the `R x CB` accumulators stay in registers. Every
+    /// output adds its terms in the same order (bias, then taps and input channels in order)
+    /// as the one-pixel path, whatever `CB` and `NI`.
+    #[inline(always)]
+    fn forward_block<const CB: usize, const NI: usize, const R: usize>(
         (weight, bias): (&Kernel<CI, CO, K>, &[f32; CO]),
-        image: &Image<H, W, CI>,
-        out_row: &mut [[f32; CO]; OW],
+        images: [&Image<H, W, CI>; NI],
+        out_rows: [&mut [[f32; CO]; OW]; NI],
         (oy, ox): (usize, usize),
         rows: core::ops::Range<usize>,
     ) {
+        debug_assert_eq!(R, NI * PIXELS);
         for c0 in (0..CO).step_by(CB) {
-            let mut acc = [[0.0f32; CB]; PIXELS];
+            let mut acc = [[0.0f32; CB]; R];
             for a in acc.iter_mut() {
                 a.copy_from_slice(&bias[c0..c0 + CB]);
             }
             for ky in rows.clone() {
-                let row = &image[oy + ky - P];
+                let image_rows = images.map(|image| &image[oy + ky - P]);
                 if target::LANES == 1 {
                     // Scalar FPUs (a Cortex-M4F): the `K * CI` inputs each pixel's window
                     // reads from this row, contiguous in NHWC, against the `K * CI` weight
@@ -158,8 +200,10 @@ impl<
                     // accumulators: 4.6 instructions per multiply-add under QEMU's count,
                     // 1.8 as one loop. With vectors the nested loops are faster (AVX2,
                     // conv 2->32: the single loop took 35% longer).
-                    let windows: [&[f32]; PIXELS] =
-                        core::array::from_fn(|j| row[ox + j - P..ox + j - P + K].as_flattened());
+                    let windows: [&[f32]; R] = core::array::from_fn(|j| {
+                        let (row, j) = (image_rows[j / PIXELS], j % PIXELS);
+                        row[ox + j - P..ox + j - P + K].as_flattened()
+                    });
                     for (t, w) in weight[ky].as_flattened().iter().enumerate() {
                         let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
                         for (a, window) in acc.iter_mut().zip(&windows) {
@@ -168,16 +212,17 @@ impl<
                     }
                 } else {
                     for (kx, weights) in weight[ky].iter().enumerate() {
-                        let pixels = &row[ox + kx - P..ox + kx - P + PIXELS];
+                        let pixels = image_rows.map(|row| &row[ox + kx - P..ox + kx - P + PIXELS]);
                         for (ci, w) in weights.iter().enumerate() {
                             let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
-                            ger(&mut acc, &core::array::from_fn(|j| pixels[j][ci]), w);
+                            let x = core::array::from_fn(|j| pixels[j / PIXELS][j % PIXELS][ci]);
+                            ger(&mut acc, &x, w);
                         }
                     }
                 }
             }
             for (j, a) in acc.iter().enumerate() {
-                out_row[ox + j][c0..c0 + CB].copy_from_slice(a);
+                out_rows[j / PIXELS][ox + j % PIXELS][c0..c0 + CB].copy_from_slice(a);
             }
         }
     }
@@ -207,5 +252,60 @@ pub(super) fn in_pairs<X, Y>(
     }
     for (x, y) in xs.remainder().iter().zip(ys.into_remainder()) {
         one(core::array::from_ref(x), core::array::from_mut(y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::rng;
+    use crate::init::Init;
+    use crate::module::Module;
+    use crate::tensor::{Images, Tensor, Zeroable};
+
+    #[test]
+    fn two_images_in_a_tile_get_the_bits_of_one_at_a_time() {
+        // Called directly, so that every target checks the tile AVX-512 takes for kernels
+        // larger than the L1 cache; 16 channels a tile, 2 blocks of 4 pixels a row.
+        type Conv = Conv2d<2, 5, 10, 3, 32, 3, 0, 3, 8>;
+        let mut r = rng(72);
+        let mut conv = Conv::zeroed();
+        conv.init(Init::PyTorchDefault, &mut r);
+        let mut x = Images::<2, 5, 10, 3>::zeroed();
+        x.flat_mut()
+            .iter_mut()
+            .for_each(|v| *v = crate::rand::uniform(&mut r, -1.0, 1.0));
+        let (mut one, mut two) = (
+            Images::<2, 3, 8, 32>::zeroed(),
+            Images::<2, 3, 8, 32>::zeroed(),
+        );
+        let parameters = (&conv.weight, &conv.bias);
+        for oy in 0..3 {
+            for ox in [0, 4] {
+                let rows = Conv::taps(oy, 5);
+                for (image, out) in x.iter().zip(one.iter_mut()) {
+                    Conv::forward_block::<16, 1, 4>(
+                        parameters,
+                        [image],
+                        [&mut out[oy]],
+                        (oy, ox),
+                        rows.clone(),
+                    );
+                }
+                let [a, b] = &mut two;
+                Conv::forward_block::<16, 2, 8>(
+                    parameters,
+                    [&x[0], &x[1]],
+                    [&mut a[oy], &mut b[oy]],
+                    (oy, ox),
+                    rows,
+                );
+            }
+        }
+        let bits =
+            |o: &Images<2, 3, 8, 32>| o.flat().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&two), bits(&one));
+        // And both are the layer's own forward pass.
+        assert_eq!(bits(&one), bits(conv.forward(&x)));
     }
 }

@@ -127,7 +127,7 @@ impl<
         let one = |images: &[_; 1], outs: &mut [_; 1]| {
             Self::forward_images::<1>(parameters, images, outs)
         };
-        if Self::HAS_BORDER_PIXELS {
+        if Self::HAS_BORDER_PIXELS || Self::TWO_IMAGE_TILES {
             forward::in_pairs(
                 input,
                 &mut self.output,

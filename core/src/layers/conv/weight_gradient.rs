@@ -30,11 +30,12 @@
 //!   conv1 117 -> 110 us. Chunks of one image cost the digit net's conv1 2.3x (264 us),
 //!   and chunks above ~40 KiB cost the two conv2s 15-45%. The bound is this CPU's (32 KiB
 //!   of L1 data cache); a CPU with another L1 may want another;
-//! - a small unpadded layer whose whole gradient fits the registers (`tiny`'s conv1, 1 ->
-//!   8 channels) keeps it there over the whole batch, one chain per weight vector
+//! - a small layer whose whole gradient fits the registers (`tiny`'s conv1, 1 -> 8
+//!   channels; `best`'s padded 1 -> 32 with AVX-512) keeps it there over the whole batch,
+//!   one chain per weight vector
 //!   ([`weight_gradient_in_registers`](Conv2d::weight_gradient_in_registers)).
 
-use super::{Conv2d, PIXELS};
+use super::{Conv2d, Kernel, PIXELS};
 use crate::kernels::{add, add_rows, axpy, ger, opaque, target};
 use crate::tensor::{Image, Images};
 
@@ -88,9 +89,10 @@ impl<
             // - AVX-512, 32 channels (the first layers) or 16 (`tiny`'s conv2): 12 rows
             //   where the kernel column has them. They had taken the plain loop: on an
             //   Intel Xeon (AVX-512) the first layers' weight gradients ran at 36-37% of the
-            //   peak (conv1 2 -> 32, `best`'s 1 -> 32). An unpadded 1 -> 32 layer keeps its
-            //   whole gradient in registers instead (20 vectors): 61% against 48% in 3-row
-            //   tiles (6 accumulators).
+            //   peak (conv1 2 -> 32, `best`'s 1 -> 32). A 1 -> 32 layer keeps its whole
+            //   gradient in registers instead (20 vectors): unpadded, 61% against 48% in
+            //   3-row tiles (6 accumulators); `best`'s, padded, 34-38 -> 47-49% (three
+            //   alternations, best of runs).
             return if CO.is_multiple_of(32) {
                 self.weight_gradient_rows::<32>(input, grad_output)
             } else {
@@ -127,19 +129,19 @@ impl<
         }
     }
 
-    /// Whether [`Self::weight_gradient_in_registers`] applies: no padding (every tap of
-    /// every output pixel reads a real input), and the whole weight and bias gradients fit
-    /// the accumulator registers (`tiny`'s conv1, 1 -> 8 channels: 10 vectors of the 12
-    /// with AVX2 or AVX-512, 20 of the 24 with NEON). Not on scalar FPUs, whose tiles were
-    /// measured on the Cortex-M4F.
-    const WHOLE_KERNEL_IN_REGISTERS: bool = P == 0
-        && target::LANES > 1
-        && (K * K * CI + 1) * CO.div_ceil(target::LANES) <= target::ACCUMULATORS;
+    /// Whether [`Self::weight_gradient_in_registers`] applies: the whole weight and bias
+    /// gradients fit the accumulator registers (`tiny`'s conv1, 1 -> 8 channels: 10 vectors
+    /// of the 12 with AVX2 or AVX-512, 20 of the 24 with NEON; `best`'s padded 1 -> 32: 20
+    /// of the 24 with AVX-512). Not on scalar FPUs, whose tiles were measured on the
+    /// Cortex-M4F.
+    const WHOLE_KERNEL_IN_REGISTERS: bool =
+        target::LANES > 1 && (K * K * CI + 1) * CO.div_ceil(target::LANES) <= target::ACCUMULATORS;
 
     /// The weight and bias gradients of a small unpadded layer, all of them in registers
     /// while the loop runs over every output pixel of the batch in order: per pixel, one
     /// vector of output gradient, its addition to the bias and one multiply-add into each
-    /// weight vector (`K * K * CI` independent chains). Each element adds the pixels in
+    /// weight vector (`K * K * CI` independent chains; next to the padding, only the taps
+    /// that read a real input). Each element adds the pixels in
     /// the order [`Self::weight_gradient_by_pixel`] does, so the two give the same bits;
     /// that one loads and stores each weight vector per block of pixels, and its
     /// multiply-adds wait on each other. Measured on AMD EPYC Zen 3 (AVX2), `tiny`'s conv1
@@ -163,17 +165,56 @@ impl<
                 for (ox, g) in grad_row.iter().enumerate() {
                     let image = opaque(image);
                     add(&mut bias, g);
-                    for (ky, taps) in weight.iter_mut().enumerate() {
-                        for (kx, tap) in taps.iter_mut().enumerate() {
-                            for (wg, &x) in tap.iter_mut().zip(&image[oy + ky][ox + kx]) {
-                                axpy(wg, x, g);
-                            }
-                        }
+                    let at = (image, g, (oy, ox));
+                    if oy >= P && oy + K <= H + P && ox >= P && ox + K <= W + P {
+                        Self::add_taps(&mut weight, at);
+                    } else {
+                        Self::add_checked_taps(&mut weight, at);
                     }
                 }
             }
         }
         (self.weight_grad, self.bias_grad) = (weight, bias);
+    }
+
+    /// One output pixel's multiply-adds into every weight gradient, for a pixel whose
+    /// taps all read real inputs.
+    #[inline(always)]
+    fn add_taps(
+        weight: &mut Kernel<CI, CO, K>,
+        (image, g, (oy, ox)): (&Image<H, W, CI>, &[f32; CO], (usize, usize)),
+    ) {
+        for (ky, taps) in weight.iter_mut().enumerate() {
+            for (kx, tap) in taps.iter_mut().enumerate() {
+                for (wg, &x) in tap.iter_mut().zip(&image[oy + ky - P][ox + kx - P]) {
+                    axpy(wg, x, g);
+                }
+            }
+        }
+    }
+
+    /// [`Self::add_taps`] for a pixel next to the padding: only the taps that read a real
+    /// input, each tested as it comes. (Not over the ranges of [`Self::taps`]: indexed at
+    /// run time, the gradients would be kept in memory; 22% of the peak against 51% for
+    /// `best`'s conv1 on an Intel Xeon with AVX-512.)
+    #[inline(always)]
+    fn add_checked_taps(
+        weight: &mut Kernel<CI, CO, K>,
+        (image, g, (oy, ox)): (&Image<H, W, CI>, &[f32; CO], (usize, usize)),
+    ) {
+        for (ky, taps) in weight.iter_mut().enumerate() {
+            let Some(row) = (oy + ky).checked_sub(P).and_then(|y| image.get(y)) else {
+                continue;
+            };
+            for (kx, tap) in taps.iter_mut().enumerate() {
+                let Some(pixel) = (ox + kx).checked_sub(P).and_then(|x| row.get(x)) else {
+                    continue;
+                };
+                for (wg, &x) in tap.iter_mut().zip(pixel) {
+                    axpy(wg, x, g);
+                }
+            }
+        }
     }
 
     /// Over chunks of images, for each kernel column `kx`: its `K * CI` rows `(ky, ci)` of
@@ -379,8 +420,9 @@ mod tests {
     use crate::tensor::{Tensor, Zeroable};
     use crate::Init;
 
-    /// The tiled weight gradient gives the bits of the plain one, pixel by pixel.
-    fn same_bits_as_by_pixel<
+    /// `kernel` gives the weight and bias gradients of the plain loop, to the bit.
+    #[allow(clippy::type_complexity)]
+    fn same_bits_with<
         const B: usize,
         const H: usize,
         const W: usize,
@@ -392,6 +434,11 @@ mod tests {
         const OW: usize,
     >(
         seed: u64,
+        kernel: fn(
+            &mut Conv2d<B, H, W, CI, CO, K, P, OH, OW>,
+            &Images<B, H, W, CI>,
+            &Images<B, OH, OW, CO>,
+        ),
     ) {
         let mut r = rng(seed);
         let mut conv = Conv2d::<B, H, W, CI, CO, K, P, OH, OW>::zeroed();
@@ -411,7 +458,7 @@ mod tests {
             *v = crate::rand::uniform(&mut r, -1.0, 1.0);
         }
         let start = (conv.weight_grad, conv.bias_grad);
-        conv.weight_gradient(&x, &g);
+        kernel(&mut conv, &x, &g);
         let tiled = (conv.weight_grad, conv.bias_grad);
         (conv.weight_grad, conv.bias_grad) = start;
         conv.weight_gradient_by_pixel(&x, &g);
@@ -428,18 +475,18 @@ mod tests {
     fn tiles_give_the_bits_of_the_plain_kernel() {
         // First layers: 1 and 2 input channels, padded and not (rows next to the padding
         // take the row-by-row path).
-        same_bits_as_by_pixel::<3, 8, 7, 1, 32, 3, 1, 8, 7>(60);
-        same_bits_as_by_pixel::<2, 9, 6, 2, 32, 3, 0, 7, 4>(61);
+        same_bits_with::<3, 8, 7, 1, 32, 3, 1, 8, 7>(60, Conv2d::weight_gradient);
+        same_bits_with::<2, 9, 6, 2, 32, 3, 0, 7, 4>(61, Conv2d::weight_gradient);
         // Many channels, and a chunk of several images.
-        same_bits_as_by_pixel::<5, 4, 4, 32, 64, 3, 0, 2, 2>(62);
+        same_bits_with::<5, 4, 4, 32, 64, 3, 0, 2, 2>(62, Conv2d::weight_gradient);
         // Rows left over (2 x 5 = 10 rows of a kernel column), narrower output blocks.
-        same_bits_as_by_pixel::<2, 6, 5, 5, 8, 2, 1, 7, 6>(63);
-        same_bits_as_by_pixel::<2, 6, 5, 5, 16, 2, 0, 5, 4>(64);
+        same_bits_with::<2, 6, 5, 5, 8, 2, 1, 7, 6>(63, Conv2d::weight_gradient);
+        same_bits_with::<2, 6, 5, 5, 16, 2, 0, 5, 4>(64, Conv2d::weight_gradient);
         // 32 output channels and 12 rows a kernel column, padded (AVX-512: 12-row tiles).
-        same_bits_as_by_pixel::<2, 5, 5, 4, 32, 3, 1, 5, 5>(69);
+        same_bits_with::<2, 5, 5, 4, 32, 3, 1, 5, 5>(69, Conv2d::weight_gradient);
         // 8 input channels, 16 output channels (`tiny`'s conv2): tiles 16 channels wide
         // with AVX2, the narrow kernel elsewhere (both tested on every target below).
-        same_bits_as_by_pixel::<3, 6, 6, 8, 16, 3, 0, 4, 4>(66);
+        same_bits_with::<3, 6, 6, 8, 16, 3, 0, 4, 4>(66, Conv2d::weight_gradient);
         // A small unpadded first layer (`tiny`'s conv1, 1 -> 8): its whole gradient in
         // registers with AVX (10 vectors of 12) and NEON (20 of 24); not with SSE alone
         // (20 of 12) nor on scalar FPUs.
@@ -449,9 +496,18 @@ mod tests {
             target_arch = "aarch64"
         ));
         assert_eq!(Tiny::WHOLE_KERNEL_IN_REGISTERS, vectors);
-        same_bits_as_by_pixel::<3, 8, 9, 1, 8, 3, 0, 6, 7>(67);
+        same_bits_with::<3, 8, 9, 1, 8, 3, 0, 6, 7>(67, Conv2d::weight_gradient);
         // An output width no block divides: the plain kernel itself.
-        same_bits_as_by_pixel::<1, 5, 5, 3, 5, 3, 1, 5, 5>(65);
+        same_bits_with::<1, 5, 5, 3, 5, 3, 1, 5, 5>(65, Conv2d::weight_gradient);
+    }
+
+    #[test]
+    fn the_whole_gradient_in_registers_with_padding_gives_the_plain_bits() {
+        // `best`'s conv1 (1 -> 32, padding 1) takes this path with AVX-512; called directly
+        // here so that every target checks it, on a layer whose pixels next to the padding
+        // cut each side of the kernel, and a 2-pixel padding (every test of a tap used).
+        same_bits_with::<3, 5, 6, 1, 8, 3, 1, 5, 6>(70, Conv2d::weight_gradient_in_registers);
+        same_bits_with::<2, 4, 5, 2, 8, 3, 2, 6, 7>(71, Conv2d::weight_gradient_in_registers);
     }
 
     #[test]
