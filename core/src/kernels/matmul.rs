@@ -237,6 +237,7 @@ fn tile<const R: usize, const W: usize, const K: usize, const N: usize>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::mul_add;
     use super::*;
 
     #[test]
@@ -249,6 +250,7 @@ mod tests {
         check_matmul::<25, 20, 25>(); // Project 2's weight gradient: 16 + 8 + one by columns
         check_matmul::<13, 5, 2>(); // two columns: computed as the transpose
         check_matmul::<9, 3, 7>(); // fewer columns than lanes (AVX2, AVX-512)
+        check_matmul::<11, 600, 83>(); // a long reduction
     }
 
     fn check_matmul<const M: usize, const K: usize, const N: usize>() {
@@ -264,6 +266,9 @@ mod tests {
         matmul_from_row(&mut c3, &start[M / 2], &a, &b);
         for m in 0..M {
             for n in 0..N {
+                // The definition, one multiply-add at a time in order of `k`: to the bit.
+                let plain = (0..K).fold(start[m][n], |c, k| mul_add(a[m][k], b[k][n], c));
+                assert_eq!(c1[m][n].to_bits(), plain.to_bits(), "({m}, {n})");
                 let exact: f64 = start[m][n] as f64
                     + (0..K).map(|k| a[m][k] as f64 * b[k][n] as f64).sum::<f64>();
                 assert!((c1[m][n] as f64 - exact).abs() < 1e-5, "({m}, {n})");
