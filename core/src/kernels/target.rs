@@ -36,6 +36,11 @@ pub const REGISTERS: usize = if cfg!(all(target_arch = "x86_64", target_feature 
 /// LLVM spills them to the stack).
 pub const ACCUMULATORS: usize = REGISTERS * 3 / 4;
 
+/// Independent chains of multiply-adds that keep the FMA units busy: two units whose
+/// results come 4 cycles after their inputs (x86-64 since Haswell, Zen 2 and later) need 8
+/// in flight. A tile with fewer accumulators waits on its own results.
+pub const FMA_CHAINS: usize = 8;
+
 /// The widest block of channels (a power of two, at most 64) whose `rows` rows of
 /// accumulators fit in [`ACCUMULATORS`] registers: e.g. for 4 pixels, 64 channels with
 /// AVX-512, 16 with AVX2 or NEON, 4 on a Cortex-M4F.

@@ -2,7 +2,7 @@
 //! [`PIXELS`] covers, which kernel taps read real input rather than padding) and the tiles
 //! of the forward pass, four output pixels at a time inside, one at a time at the borders.
 
-use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
+use super::{Conv2d, Kernel, CHANNEL_BLOCK, PAIR_CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
 use crate::kernels::{axpy, ger};
 use crate::tensor::Image;
@@ -24,17 +24,31 @@ impl<
         "Conv2d output size must be H + 2P - K + 1 (and likewise for W)"
     );
 
-    /// Whether the forward pass's interior tiles take two images at once, with half as many
-    /// channels: with AVX-512, where the kernel does not fit the L1 data cache. A 4-pixel
-    /// tile of 64 channels then loads 256 bytes of kernel from L2 per 16 multiply-adds, 32
-    /// bytes a cycle at two FMAs a cycle; two images halve that. Measured on an Intel Xeon
-    /// (AVX-512), best of runs, three alternations: the digit net's conv2 (32 -> 64, a 72
-    /// KiB kernel) 73-77 -> 75-82% of the peak, `best`'s conv2 80-81 -> 81-88%; the first
-    /// layers (1 or 2 -> 32, kernels of 1-2 KiB), whose kernel stays in L1, went from 77-84
-    /// to 62-78% and keep one image a tile. AVX2 would have 8 accumulators of one vector,
-    /// as many loads as multiply-adds.
-    pub(super) const TWO_IMAGE_TILES: bool =
-        target::LANES == 16 && K * K * CI * CO * core::mem::size_of::<f32>() > 32 * 1024;
+    /// Whether the forward pass's interior tiles take two images at once, with as many
+    /// channels as the registers then hold ([`PAIR_CHANNEL_BLOCK`], or all `CO` if fewer):
+    /// - where one image's tile has fewer accumulators than [`target::FMA_CHAINS`], the
+    ///   independent chains of multiply-adds that keep the FMA units busy: `tiny`'s conv1
+    ///   (8 channels, 4 pixels: 4 accumulators with AVX2 or AVX-512), and its conv2 with
+    ///   AVX-512 (16 channels, one vector);
+    /// - with AVX-512, where the kernel does not fit the L1 data cache. A 4-pixel tile of 64
+    ///   channels then loads 256 bytes of kernel from L2 per 16 multiply-adds, 32 bytes a
+    ///   cycle at two FMAs a cycle; two images halve that. Measured on an Intel Xeon
+    ///   (AVX-512), best of runs, three alternations: the digit net's conv2 (32 -> 64, a 72
+    ///   KiB kernel) 73-77 -> 75-82% of the peak, `best`'s conv2 80-81 -> 81-88%; the first
+    ///   layers (1 or 2 -> 32, kernels of 1-2 KiB, 8 accumulators already), whose kernel
+    ///   stays in L1, went from 77-84 to 62-78% and keep one image a tile. AVX2 would have 8
+    ///   accumulators of one vector, as many loads as multiply-adds.
+    pub(super) const TWO_IMAGE_TILES: bool = {
+        let one_image_block = if CO.is_multiple_of(CHANNEL_BLOCK) {
+            CHANNEL_BLOCK
+        } else {
+            CO
+        };
+        let few_chains = PIXELS * one_image_block.div_ceil(target::LANES) < target::FMA_CHAINS;
+        let kernel_beyond_l1 = K * K * CI * CO * core::mem::size_of::<f32>() > 32 * 1024;
+        let fits = CO.is_multiple_of(PAIR_CHANNEL_BLOCK) || CO < PAIR_CHANNEL_BLOCK;
+        target::LANES > 1 && fits && (few_chains || (target::LANES == 16 && kernel_beyond_l1))
+    };
 
     /// Whether some output column takes the one-pixel paths (next to the padding, or left
     /// over after the blocks of `PIXELS`), walking a row as the passes do.
@@ -141,12 +155,19 @@ impl<
         at: (usize, usize),
         rows: core::ops::Range<usize>,
     ) {
-        const PAIR: usize = target::channel_block(2 * PIXELS);
-        if Self::TWO_IMAGE_TILES && NI == 2 && CO.is_multiple_of(PAIR) {
+        if Self::TWO_IMAGE_TILES && NI == 2 {
             let (mut images, mut out_rows) = (images.into_iter(), out_rows.into_iter());
             let images = core::array::from_fn(|_| images.next().expect("two images"));
             let out_rows = core::array::from_fn(|_| out_rows.next().expect("two images"));
-            Self::forward_block::<PAIR, 2, { 2 * PIXELS }>(parameters, images, out_rows, at, rows);
+            if CO.is_multiple_of(PAIR_CHANNEL_BLOCK) {
+                Self::forward_block::<PAIR_CHANNEL_BLOCK, 2, { 2 * PIXELS }>(
+                    parameters, images, out_rows, at, rows,
+                );
+            } else {
+                Self::forward_block::<CO, 2, { 2 * PIXELS }>(
+                    parameters, images, out_rows, at, rows,
+                );
+            }
         } else {
             for (image, out_row) in images.into_iter().zip(out_rows) {
                 if CO.is_multiple_of(CHANNEL_BLOCK) {
@@ -265,47 +286,56 @@ mod tests {
 
     #[test]
     fn two_images_in_a_tile_get_the_bits_of_one_at_a_time() {
-        // Called directly, so that every target checks the tile AVX-512 takes for kernels
-        // larger than the L1 cache; 16 channels a tile, 2 blocks of 4 pixels a row.
-        type Conv = Conv2d<2, 5, 10, 3, 32, 3, 0, 3, 8>;
-        let mut r = rng(72);
-        let mut conv = Conv::zeroed();
+        // Called directly, so that every target checks the tiles two images share: 16 of
+        // 32 channels a tile (AVX-512's for kernels larger than the L1 cache), and all of 8
+        // (`tiny`'s conv1, whose one-image tile is too few accumulators).
+        same_bits_two_images_a_tile::<32, 16>(72);
+        same_bits_two_images_a_tile::<8, 8>(73);
+    }
+
+    /// A layer of `CO` channels, 2 blocks of 4 pixels a row: two images a tile, `CB`
+    /// channels at a time, against one image a tile and against the layer's own forward.
+    fn same_bits_two_images_a_tile<const CO: usize, const CB: usize>(seed: u64) {
+        type Conv<const CO: usize> = Conv2d<2, 5, 10, 3, CO, 3, 0, 3, 8>;
+        let mut r = rng(seed);
+        let mut conv = Conv::<CO>::zeroed();
         conv.init(Init::PyTorchDefault, &mut r);
         let mut x = Images::<2, 5, 10, 3>::zeroed();
         x.flat_mut()
             .iter_mut()
             .for_each(|v| *v = crate::rand::uniform(&mut r, -1.0, 1.0));
         let (mut one, mut two) = (
-            Images::<2, 3, 8, 32>::zeroed(),
-            Images::<2, 3, 8, 32>::zeroed(),
+            Images::<2, 3, 8, CO>::zeroed(),
+            Images::<2, 3, 8, CO>::zeroed(),
         );
         let parameters = (&conv.weight, &conv.bias);
         for oy in 0..3 {
             for ox in [0, 4] {
-                let rows = Conv::taps(oy, 5);
+                let rows = Conv::<CO>::taps(oy, 5);
                 for (image, out) in x.iter().zip(one.iter_mut()) {
-                    Conv::forward_block::<16, 1, 4>(
+                    let out = [&mut out[oy]];
+                    Conv::<CO>::forward_block::<CB, 1, 4>(
                         parameters,
                         [image],
-                        [&mut out[oy]],
+                        out,
                         (oy, ox),
                         rows.clone(),
                     );
                 }
                 let [a, b] = &mut two;
-                Conv::forward_block::<16, 2, 8>(
+                let outs = [&mut a[oy], &mut b[oy]];
+                Conv::<CO>::forward_block::<CB, 2, 8>(
                     parameters,
                     [&x[0], &x[1]],
-                    [&mut a[oy], &mut b[oy]],
+                    outs,
                     (oy, ox),
                     rows,
                 );
             }
         }
         let bits =
-            |o: &Images<2, 3, 8, 32>| o.flat().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            |o: &Images<2, 3, 8, CO>| o.flat().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&two), bits(&one));
-        // And both are the layer's own forward pass.
         assert_eq!(bits(&one), bits(conv.forward(&x)));
     }
 }

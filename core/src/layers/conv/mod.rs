@@ -83,6 +83,10 @@ const PIXELS: usize = 4;
 /// accumulators), 16 with AVX2 (8 of its 16 registers), 16 with NEON, 4 on a Cortex-M4F.
 const CHANNEL_BLOCK: usize = target::channel_block(PIXELS);
 
+/// Channels per block of the forward pass's tiles of two images (`2 * PIXELS` rows of
+/// accumulators): 32 with AVX-512, 8 with AVX2 or NEON.
+const PAIR_CHANNEL_BLOCK: usize = target::channel_block(2 * PIXELS);
+
 // SAFETY: only f32 arrays.
 unsafe impl<
         const B: usize,
