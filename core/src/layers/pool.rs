@@ -160,7 +160,8 @@ impl<
     }
 
     /// [`Self::pool_by_channel`] in explicit 8-lane vectors, eight channels at a time
-    /// (`C` a multiple of 8): the same comparisons, so the same maxima (to the bit, NaNs
+    /// (`C` a multiple of 8; with AVX-512, 16-lane vectors where `C` is a multiple of 16,
+    /// [`lanes::window16`]): the same comparisons, so the same maxima (to the bit, NaNs
     /// included) and winners. Measured with AVX2 (AMD EPYC Zen 3), forward pass at 100
     /// images, against the paths LLVM vectorises: 14 -> 7 x 32 channels 86-89 -> 60 us,
     /// 12 -> 6 x 32 61-64 -> 46 us, 7 -> 3 x 64 33 -> 28 us, 12 -> 6 x 8 (by position)
@@ -171,6 +172,14 @@ impl<
         out: &mut [f32; C],
         win: &mut [u8; C],
     ) {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+        if C.is_multiple_of(16) {
+            for c0 in (0..C).step_by(16) {
+                // SAFETY: AVX-512F is enabled for this build (checked by cfg); c0 + 16 <= C.
+                unsafe { lanes::window16::<C, RELU>(K * K, &window, c0, out, win) };
+            }
+            return;
+        }
         #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
         for c0 in (0..C).step_by(8) {
             assert!(c0 + 8 <= C, "pool_by_lanes takes a multiple of 8 channels");
@@ -324,6 +333,51 @@ mod lanes {
             _mm_storel_epi64(win.as_mut_ptr().add(c0).cast::<__m128i>(), bytes);
         }
     }
+
+    /// [`window8`] for channels `c0..c0 + 16`, with AVX-512's mask registers: the same
+    /// comparisons and choices, so the same maxima and winners. Measured on an Intel Xeon
+    /// (AVX-512), the digit net's first pool (12x12x32 at 100 images), forward pass, best of
+    /// 30 x 100: 73-74 us with 8 lanes, 47-53 us with 16. (The backward pass written the
+    /// same way took 90 us, as LLVM's own loop does: it writes four times what it reads.)
+    ///
+    /// # Safety
+    /// AVX-512F is available and `c0 + 16 <= C`.
+    #[cfg(target_feature = "avx512f")]
+    #[inline(always)]
+    pub unsafe fn window16<'a, const C: usize, const RELU: bool>(
+        positions: usize,
+        window: impl Fn(usize) -> &'a [f32; C],
+        c0: usize,
+        out: &mut [f32; C],
+        win: &mut [u8; C],
+    ) {
+        assert!(c0 + 16 <= C, "window16 takes 16 channels inside the window");
+        // SAFETY: c0 + 16 <= C (checked above): every load and store is inside its array;
+        // AVX-512F is available (the caller's contract).
+        unsafe {
+            let load = |p: usize| _mm512_loadu_ps(window(p).as_ptr().add(c0));
+            let mut best = load(0);
+            let mut at = _mm512_setzero_si512();
+            for p in 1..positions {
+                let v = load(p);
+                let rises = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best);
+                let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+                best = _mm512_mask_blend_ps(rises | nan, best, v);
+                let chosen = _mm512_mask_blend_epi32(rises, at, _mm512_set1_epi32(p as i32));
+                at = _mm512_maskz_mov_epi32(!nan, chosen);
+            }
+            if RELU {
+                // ReLU: the value where it is above 0 or NaN, +0 elsewhere.
+                let keep = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(best, _mm512_setzero_ps())
+                    | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(best, best);
+                best = _mm512_maskz_mov_ps(keep, best);
+            }
+            _mm512_storeu_ps(out.as_mut_ptr().add(c0), best);
+            // Positions are below 256: truncated to bytes, they stay whole.
+            let bytes = _mm512_cvtepi32_epi8(at);
+            _mm_storeu_si128(win.as_mut_ptr().add(c0).cast::<__m128i>(), bytes);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -389,8 +443,8 @@ mod tests {
     }
 
     /// The three ways through a window give the same maxima (to the bit) and winners, with
-    /// ties, signed zeros and NaNs among the values, with and without the ReLU (the 8-lane
-    /// one where the build has it; elsewhere it is the channel-by-channel loop).
+    /// ties, signed zeros and NaNs among the values, with and without the ReLU (the 8- or
+    /// 16-lane one where the build has it; elsewhere it is the channel-by-channel loop).
     fn paths_agree<const C: usize, const RELU: bool>() {
         type Pool<const C: usize, const RELU: bool> = MaxPool<1, 3, 3, C, 3, 1, 1, RELU>;
         let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
