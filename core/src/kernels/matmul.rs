@@ -143,6 +143,9 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     b: &[[f32; N]; K],
     cols: usize,
 ) {
+    if NARROW < cols && cols < 2 * NARROW {
+        return pair_tiles::<M, K, N>(c, start, a, b, cols);
+    }
     let blocks = M.div_ceil(MR);
     let mut m0 = 0;
     for block in 0..blocks {
@@ -157,6 +160,88 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
             _ => row_block::<MR, M, K, N>(c, start, a, b, m0, cols),
         }
         m0 += rows;
+    }
+}
+
+/// Rows of a [`pair_tile`]: its two vectors a row fill half the accumulators (12 with
+/// AVX-512, 6 with AVX2, 12 with NEON).
+const PAIR_ROWS: usize = target::ACCUMULATORS / 2;
+
+/// Columns `0..cols` of `C` (or `start`) `+ A B` for `cols` between one and two vectors, in
+/// [`pair_tile`]s of up to [`PAIR_ROWS`] rows, as even as they come.
+///
+/// Why: as two tiles of one vector (the second overlapping the first), each kept at most
+/// `MR` accumulators, fewer than the FMA units need, and each read all of `A`. Project 2's
+/// 25-wide layers with AVX-512 took 5-row tiles of one vector; now 10-row tiles of two.
+/// Measured on an Intel Xeon (AVX-512), a Project 2 round on one thread, three
+/// alternations: 0.034-0.035 -> 0.029 s (the x86-64-v3 build, whose 25 columns are two
+/// vectors and more, unchanged at 0.036 s). With AVX2 the digit classifiers' 10 outputs
+/// take it (6 rows by 2 vectors instead of twice 6 by 1).
+#[inline(always)]
+fn pair_tiles<const M: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]; M],
+    start: Option<&[f32; N]>,
+    a: impl Fn(usize, usize) -> f32 + Copy,
+    b: &[[f32; N]; K],
+    cols: usize,
+) {
+    let blocks = M.div_ceil(PAIR_ROWS);
+    let mut m0 = 0;
+    for block in 0..blocks {
+        let rows = M / blocks + usize::from(block < M % blocks);
+        let at = (m0, cols);
+        match rows {
+            1 => pair_tile::<1, K, N>(c, start, a, b, at),
+            2 => pair_tile::<2, K, N>(c, start, a, b, at),
+            3 => pair_tile::<3, K, N>(c, start, a, b, at),
+            4 => pair_tile::<4, K, N>(c, start, a, b, at),
+            5 => pair_tile::<5, K, N>(c, start, a, b, at),
+            6 if PAIR_ROWS > 6 => pair_tile::<6, K, N>(c, start, a, b, at),
+            7 if PAIR_ROWS > 7 => pair_tile::<7, K, N>(c, start, a, b, at),
+            8 if PAIR_ROWS > 8 => pair_tile::<8, K, N>(c, start, a, b, at),
+            9 if PAIR_ROWS > 9 => pair_tile::<9, K, N>(c, start, a, b, at),
+            10 if PAIR_ROWS > 10 => pair_tile::<10, K, N>(c, start, a, b, at),
+            11 if PAIR_ROWS > 11 => pair_tile::<11, K, N>(c, start, a, b, at),
+            _ => pair_tile::<PAIR_ROWS, K, N>(c, start, a, b, at),
+        }
+        m0 += rows;
+    }
+}
+
+/// Rows `m0..m0 + R` of `C`, columns `0..cols` (between one and two vectors), as one tile
+/// of two vectors a row: columns `0..NARROW` and `cols - NARROW..cols`, which overlap; the
+/// second keeps only the columns the first does not have (each is computed from the same
+/// terms in the same order either way).
+#[inline(always)]
+fn pair_tile<const R: usize, const K: usize, const N: usize>(
+    c: &mut [[f32; N]],
+    start: Option<&[f32; N]>,
+    a: impl Fn(usize, usize) -> f32,
+    b: &[[f32; N]; K],
+    (m0, cols): (usize, usize),
+) {
+    let second = cols - NARROW;
+    let piece = |row: &[f32; N], n0: usize| -> [f32; NARROW] {
+        row[n0..n0 + NARROW]
+            .try_into()
+            .expect("a vector inside the row")
+    };
+    let mut acc: [[[f32; NARROW]; 2]; R] = core::array::from_fn(|r| {
+        let row = start.unwrap_or(&c[m0 + r]);
+        [piece(row, 0), piece(row, second)]
+    });
+    for (k, brow) in b.iter().enumerate() {
+        let (first_piece, second_piece) = (piece(brow, 0), piece(brow, second));
+        for (r, [x0, x1]) in acc.iter_mut().enumerate() {
+            let x = a(m0 + r, k);
+            axpy(x0, x, &first_piece);
+            axpy(x1, x, &second_piece);
+        }
+    }
+    let keep = NARROW - second;
+    for (r, [x0, x1]) in acc.iter().enumerate() {
+        c[m0 + r][..NARROW].copy_from_slice(x0);
+        c[m0 + r][NARROW..cols].copy_from_slice(&x1[keep..]);
     }
 }
 
@@ -251,6 +336,8 @@ mod tests {
         check_matmul::<13, 5, 2>(); // two columns: computed as the transpose
         check_matmul::<9, 3, 7>(); // fewer columns than lanes (AVX2, AVX-512)
         check_matmul::<11, 600, 83>(); // a long reduction
+        check_matmul::<13, 9, 10>(); // one to two vectors wide (AVX2): pair tiles
+        check_matmul::<27, 4, 30>(); // the same with AVX-512: three pair tiles of 9 rows
     }
 
     fn check_matmul<const M: usize, const K: usize, const N: usize>() {
