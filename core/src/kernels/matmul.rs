@@ -143,8 +143,9 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     b: &[[f32; N]; K],
     cols: usize,
 ) {
-    if NARROW < cols && cols < 2 * NARROW {
-        return pair_tiles::<M, K, N>(c, start, a, b, cols);
+    if target::LANES > 1 && NARROW < cols && cols < NR {
+        // (Not on scalar FPUs, whose tiles were measured on the Cortex-M4F.)
+        return vector_tiles::<M, K, N>(c, start, a, b, cols);
     }
     let blocks = M.div_ceil(MR);
     let mut m0 = 0;
@@ -163,14 +164,12 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     }
 }
 
-/// Rows of a [`pair_tile`]: its two vectors a row fill half the accumulators (12 with
-/// AVX-512, 6 with AVX2, 12 with NEON).
-const PAIR_ROWS: usize = target::ACCUMULATORS / 2;
-
-/// Columns `0..cols` of `C` (or `start`) `+ A B` for `cols` between one and two vectors, in
-/// [`pair_tile`]s of up to [`PAIR_ROWS`] rows, as even as they come.
+/// Columns `0..cols` of `C` (or `start`) `+ A B` for `cols` between one vector and an
+/// `NR`-wide tile, in [`vector_tile`]s of `V = cols / NARROW` vectors (rounded up) a row
+/// and as many rows as fill the accumulators (with AVX-512: 12 rows of 2 vectors, 8 of 3,
+/// 6 of 4), the rows split as evenly as they come.
 ///
-/// Why: as two tiles of one vector (the second overlapping the first), each kept at most
+/// Why: as tiles of one vector (the last overlapping the one before), each kept at most
 /// `MR` accumulators, fewer than the FMA units need, and each read all of `A`. Project 2's
 /// 25-wide layers with AVX-512 took 5-row tiles of one vector; now 10-row tiles of two.
 /// Measured on an Intel Xeon (AVX-512), a Project 2 round on one thread, three
@@ -178,70 +177,76 @@ const PAIR_ROWS: usize = target::ACCUMULATORS / 2;
 /// vectors and more, unchanged at 0.036 s). With AVX2 the digit classifiers' 10 outputs
 /// take it (6 rows by 2 vectors instead of twice 6 by 1).
 #[inline(always)]
-fn pair_tiles<const M: usize, const K: usize, const N: usize>(
+fn vector_tiles<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
     start: Option<&[f32; N]>,
     a: impl Fn(usize, usize) -> f32 + Copy,
     b: &[[f32; N]; K],
     cols: usize,
 ) {
-    let blocks = M.div_ceil(PAIR_ROWS);
+    let vectors = cols.div_ceil(NARROW);
+    let most = target::ACCUMULATORS / vectors;
+    let blocks = M.div_ceil(most);
     let mut m0 = 0;
     for block in 0..blocks {
         let rows = M / blocks + usize::from(block < M % blocks);
         let at = (m0, cols);
-        match rows {
-            1 => pair_tile::<1, K, N>(c, start, a, b, at),
-            2 => pair_tile::<2, K, N>(c, start, a, b, at),
-            3 => pair_tile::<3, K, N>(c, start, a, b, at),
-            4 => pair_tile::<4, K, N>(c, start, a, b, at),
-            5 => pair_tile::<5, K, N>(c, start, a, b, at),
-            6 if PAIR_ROWS > 6 => pair_tile::<6, K, N>(c, start, a, b, at),
-            7 if PAIR_ROWS > 7 => pair_tile::<7, K, N>(c, start, a, b, at),
-            8 if PAIR_ROWS > 8 => pair_tile::<8, K, N>(c, start, a, b, at),
-            9 if PAIR_ROWS > 9 => pair_tile::<9, K, N>(c, start, a, b, at),
-            10 if PAIR_ROWS > 10 => pair_tile::<10, K, N>(c, start, a, b, at),
-            11 if PAIR_ROWS > 11 => pair_tile::<11, K, N>(c, start, a, b, at),
-            _ => pair_tile::<PAIR_ROWS, K, N>(c, start, a, b, at),
+        // Every tile this build's accumulators hold (rows x vectors at most 24: AVX-512
+        // and NEON; 12 with AVX2, whose `NR` allows two vectors only).
+        macro_rules! by_rows {
+            ($v:literal: $($r:literal)*) => {
+                match rows {
+                    $($r => vector_tile::<$r, $v, K, N>(c, start, a, b, at),)*
+                    _ => unreachable!("{rows} rows of {} vectors", $v),
+                }
+            };
+        }
+        match vectors {
+            2 => by_rows!(2: 1 2 3 4 5 6 7 8 9 10 11 12),
+            3 => by_rows!(3: 1 2 3 4 5 6 7 8),
+            _ => by_rows!(4: 1 2 3 4 5 6),
         }
         m0 += rows;
     }
 }
 
-/// Rows `m0..m0 + R` of `C`, columns `0..cols` (between one and two vectors), as one tile
-/// of two vectors a row: columns `0..NARROW` and `cols - NARROW..cols`, which overlap; the
-/// second keeps only the columns the first does not have (each is computed from the same
-/// terms in the same order either way).
+/// Rows `m0..m0 + R` of `C`, columns `0..cols` (more than `(V - 1)` vectors, at most `V`),
+/// as one tile of `V` vectors a row: columns `0..NARROW`, `NARROW..2 NARROW`, ... and the
+/// last ending at column `cols`, overlapping the one before it, of which it keeps only the
+/// columns the others do not have (each is computed from the same terms in the same order
+/// either way).
 #[inline(always)]
-fn pair_tile<const R: usize, const K: usize, const N: usize>(
+fn vector_tile<const R: usize, const V: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]],
     start: Option<&[f32; N]>,
     a: impl Fn(usize, usize) -> f32,
     b: &[[f32; N]; K],
     (m0, cols): (usize, usize),
 ) {
-    let second = cols - NARROW;
-    let piece = |row: &[f32; N], n0: usize| -> [f32; NARROW] {
-        row[n0..n0 + NARROW]
-            .try_into()
-            .expect("a vector inside the row")
+    let at = |v: usize| if v + 1 < V { v * NARROW } else { cols - NARROW };
+    let pieces = |row: &[f32; N]| -> [[f32; NARROW]; V] {
+        core::array::from_fn(|v| {
+            row[at(v)..at(v) + NARROW]
+                .try_into()
+                .expect("a vector inside the row")
+        })
     };
-    let mut acc: [[[f32; NARROW]; 2]; R] = core::array::from_fn(|r| {
-        let row = start.unwrap_or(&c[m0 + r]);
-        [piece(row, 0), piece(row, second)]
-    });
+    let mut acc: [[[f32; NARROW]; V]; R] =
+        core::array::from_fn(|r| pieces(start.unwrap_or(&c[m0 + r])));
     for (k, brow) in b.iter().enumerate() {
-        let (first_piece, second_piece) = (piece(brow, 0), piece(brow, second));
-        for (r, [x0, x1]) in acc.iter_mut().enumerate() {
+        let y = pieces(brow);
+        for (r, row) in acc.iter_mut().enumerate() {
             let x = a(m0 + r, k);
-            axpy(x0, x, &first_piece);
-            axpy(x1, x, &second_piece);
+            for (piece, y) in row.iter_mut().zip(&y) {
+                axpy(piece, x, y);
+            }
         }
     }
-    let keep = NARROW - second;
-    for (r, [x0, x1]) in acc.iter().enumerate() {
-        c[m0 + r][..NARROW].copy_from_slice(x0);
-        c[m0 + r][NARROW..cols].copy_from_slice(&x1[keep..]);
+    let keep = V * NARROW - cols;
+    for (r, row) in acc.iter().enumerate() {
+        let (last, whole) = row.split_last().expect("V >= 2");
+        c[m0 + r][..(V - 1) * NARROW].copy_from_slice(whole.as_flattened());
+        c[m0 + r][(V - 1) * NARROW..cols].copy_from_slice(&last[keep..]);
     }
 }
 
@@ -336,8 +341,10 @@ mod tests {
         check_matmul::<13, 5, 2>(); // two columns: computed as the transpose
         check_matmul::<9, 3, 7>(); // fewer columns than lanes (AVX2, AVX-512)
         check_matmul::<11, 600, 83>(); // a long reduction
-        check_matmul::<13, 9, 10>(); // one to two vectors wide (AVX2): pair tiles
-        check_matmul::<27, 4, 30>(); // the same with AVX-512: three pair tiles of 9 rows
+        check_matmul::<13, 9, 10>(); // one to two vectors wide (AVX2): tiles of 2 vectors
+        check_matmul::<27, 4, 30>(); // the same with AVX-512: three tiles of 9 rows
+        check_matmul::<17, 5, 50>(); // 4 vectors, the last overlapping (AVX-512): 6 + 6 + 5 rows
+        check_matmul::<9, 6, 48>(); // 3 whole vectors (AVX-512): 5 + 4 rows
     }
 
     fn check_matmul<const M: usize, const K: usize, const N: usize>() {
@@ -351,6 +358,8 @@ mod tests {
         matmul_acc(&mut c1, &a, &b);
         matmul_at_acc(&mut c2, &a_t, &b);
         matmul_from_row(&mut c3, &start[M / 2], &a, &b);
+        // Rounding errors grow with the length of the sums (600 terms: about 1e-4).
+        let tolerance = 1e-6 * K.max(10) as f32;
         for m in 0..M {
             for n in 0..N {
                 // The definition, one multiply-add at a time in order of `k`: to the bit.
@@ -358,10 +367,10 @@ mod tests {
                 assert_eq!(c1[m][n].to_bits(), plain.to_bits(), "({m}, {n})");
                 let exact: f64 = start[m][n] as f64
                     + (0..K).map(|k| a[m][k] as f64 * b[k][n] as f64).sum::<f64>();
-                assert!((c1[m][n] as f64 - exact).abs() < 1e-5, "({m}, {n})");
+                assert!((c1[m][n] as f64 - exact).abs() < tolerance as f64, "({m}, {n})");
                 assert_eq!(c1[m][n], c2[m][n]);
                 let from_row = start[M / 2][n] + (0..K).map(|k| a[m][k] * b[k][n]).sum::<f32>();
-                assert!((c3[m][n] - from_row).abs() < 1e-5, "({m}, {n}) from a row");
+                assert!((c3[m][n] - from_row).abs() < tolerance, "({m}, {n}) from a row");
                 if m == M / 2 {
                     assert_eq!(c3[m][n], c1[m][n]);
                 }
