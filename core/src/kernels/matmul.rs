@@ -367,10 +367,16 @@ mod tests {
                 assert_eq!(c1[m][n].to_bits(), plain.to_bits(), "({m}, {n})");
                 let exact: f64 = start[m][n] as f64
                     + (0..K).map(|k| a[m][k] as f64 * b[k][n] as f64).sum::<f64>();
-                assert!((c1[m][n] as f64 - exact).abs() < tolerance as f64, "({m}, {n})");
+                assert!(
+                    (c1[m][n] as f64 - exact).abs() < tolerance as f64,
+                    "({m}, {n})"
+                );
                 assert_eq!(c1[m][n], c2[m][n]);
                 let from_row = start[M / 2][n] + (0..K).map(|k| a[m][k] * b[k][n]).sum::<f32>();
-                assert!((c3[m][n] - from_row).abs() < tolerance, "({m}, {n}) from a row");
+                assert!(
+                    (c3[m][n] - from_row).abs() < tolerance,
+                    "({m}, {n}) from a row"
+                );
                 if m == M / 2 {
                     assert_eq!(c3[m][n], c1[m][n]);
                 }
