@@ -156,15 +156,13 @@ impl<
         rows: core::ops::Range<usize>,
     ) {
         if Self::TWO_IMAGE_TILES && NI == 2 {
-            let (mut images, mut out_rows) = (images.into_iter(), out_rows.into_iter());
-            let images = core::array::from_fn(|_| images.next().expect("two images"));
-            let out_rows = core::array::from_fn(|_| out_rows.next().expect("two images"));
+            // (`NI` is 2 here: the tile's `2 * PIXELS` rows are `NI * PIXELS`.)
             if CO.is_multiple_of(PAIR_CHANNEL_BLOCK) {
-                Self::forward_block::<PAIR_CHANNEL_BLOCK, 2, { 2 * PIXELS }>(
+                Self::forward_block::<PAIR_CHANNEL_BLOCK, NI, { 2 * PIXELS }>(
                     parameters, images, out_rows, at, rows,
                 );
             } else {
-                Self::forward_block::<CO, 2, { 2 * PIXELS }>(
+                Self::forward_block::<CO, NI, { 2 * PIXELS }>(
                     parameters, images, out_rows, at, rows,
                 );
             }

@@ -137,7 +137,7 @@ impl<
     const WHOLE_KERNEL_IN_REGISTERS: bool =
         target::LANES > 1 && (K * K * CI + 1) * CO.div_ceil(target::LANES) <= target::ACCUMULATORS;
 
-    /// The weight and bias gradients of a small unpadded layer, all of them in registers
+    /// The weight and bias gradients of a small layer, all of them in registers
     /// while the loop runs over every output pixel of the batch in order: per pixel, one
     /// vector of output gradient, its addition to the bias and one multiply-add into each
     /// weight vector (`K * K * CI` independent chains; next to the padding, only the taps
@@ -162,11 +162,14 @@ impl<
         let (mut weight, mut bias) = (self.weight_grad, self.bias_grad);
         for (image, grad_image) in input.iter().zip(grad_output) {
             for (oy, grad_row) in grad_image.iter().enumerate() {
+                // Whether every tap reads a real input (always without padding).
+                let whole = |o: usize, size: usize| P == 0 || Self::taps(o, size) == (0..K);
+                let whole_rows = whole(oy, H);
                 for (ox, g) in grad_row.iter().enumerate() {
                     let image = opaque(image);
                     add(&mut bias, g);
                     let at = (image, g, (oy, ox));
-                    if oy >= P && oy + K <= H + P && ox >= P && ox + K <= W + P {
+                    if whole_rows && whole(ox, W) {
                         Self::add_taps(&mut weight, at);
                     } else {
                         Self::add_checked_taps(&mut weight, at);
