@@ -11,6 +11,7 @@
 
 use crate::init::Init;
 use crate::io::names::{DescribeFn, Path, Shape, TensorSpec};
+use crate::kernels::opaque;
 use crate::module::{Mode, Module};
 use crate::tensor::{Batch, Images, Tensor, Zeroable};
 use rand_core::Rng;
@@ -103,16 +104,29 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
                 self.inv_std[c] = 1.0 / crate::math::sqrt::sqrtf(self.running_var[c] + EPSILON);
             }
         }
-        // y = gamma * (x - mean) * inv_std + beta = x * scale + shift
+        // y = gamma * (x - mean) * inv_std + beta = x * scale + shift.
+        //
+        // Two things make this pass (and the input gradient's) fast on a batch larger than
+        // the L2 cache (`best`'s first one is 2.5 MiB: 100 images of 14 x 14 x 32):
+        // - It runs backwards. The two sums above had to read the rows in order, so their
+        //   last rows are the ones still in cache: starting there, this pass finds them.
+        // - Each row passes through `opaque`. Without it LLVM vectorises across rows
+        //   (32 rows of 8 lanes with AVX-512's gathers and scatters, one lane per row)
+        //   instead of across channels.
+        // Measured on the Intel Xeon (AVX-512), this forward pass at 100 images of 14 x 14 x
+        // 32, one thread: 364 -> 331 us (`opaque`) -> 296 us (backwards); `best` 2.73-2.84 ->
+        // 2.66-2.76 s a round.
         let scale: [f32; C] = core::array::from_fn(|c| self.gamma[c] * self.inv_std[c]);
         let shift: [f32; C] =
             core::array::from_fn(|c| self.beta[c] - self.batch_mean[c] * scale[c]);
         for (out, row) in Self::rows_mut(&mut self.output)
             .iter_mut()
             .zip(Self::rows(input))
+            .rev()
         {
-            for c in 0..C {
-                out[c] = row[c] * scale[c] + shift[c];
+            let row = opaque(row);
+            for ((y, &x), (&s, &t)) in out.iter_mut().zip(row).zip(scale.iter().zip(&shift)) {
+                *y = x * s + t;
             }
         }
         &self.output
@@ -143,12 +157,18 @@ impl<T: Tensor, const C: usize> Module for BatchNorm<T, C> {
             // dx = gamma inv_std / M * (M g - sum(g) - xhat sum(g xhat)): the batch
             // statistics depend on every input.
             let m = Self::ROWS as f32;
-            // Per channel once (a division per element had cost the pass ~30%).
+            // Per channel once (a division per element had cost the pass ~30%). Backwards
+            // and through `opaque`, as the forward pass's last loop and for its reasons.
             let k: [f32; C] = core::array::from_fn(|c| self.gamma[c] * inv_std[c] / m);
-            for (gi, (row, g)) in Self::rows_mut(grad_input).iter_mut().zip(rows) {
-                for c in 0..C {
-                    let xhat = (row[c] - mean[c]) * inv_std[c];
-                    gi[c] = k[c] * (m * g[c] - sum_g[c] - xhat * sum_g_xhat[c]);
+            for (gi, (row, g)) in Self::rows_mut(grad_input).iter_mut().zip(rows).rev() {
+                let row = opaque(row);
+                let per_channel = mean.iter().zip(&inv_std).zip(&k);
+                let sums = sum_g.iter().zip(&sum_g_xhat);
+                for ((((d, &x), &g), ((&mu, &s), &k)), (&sg, &sgx)) in
+                    gi.iter_mut().zip(row).zip(g).zip(per_channel).zip(sums)
+                {
+                    let xhat = (x - mu) * s;
+                    *d = k * (m * g - sg - xhat * sgx);
                 }
             }
         } else {
