@@ -5,7 +5,9 @@
 //! Method: independent chains of FMA instructions on the widest vectors this build uses
 //! (AVX-512: 16 lanes, AVX2 + FMA: 8, otherwise scalar `f32::mul_add`), enough chains to
 //! cover the FMA latency on every unit (24 zmm chains; 12 ymm chains, within AVX2's 16
-//! registers), timed over about 20 ms, best of five.
+//! registers), 200,000 steps of them timed five times, the best kept: about 1 ms a timing
+//! on an AVX-512 core (153.6 MFLOP at ~170 GFLOP/s), under half that with AVX2. Measured
+//! on an Intel Xeon (model 207, a KVM guest), 60 calls 50 ms apart: 165-179 GFLOP/s.
 
 use std::time::Instant;
 
@@ -21,7 +23,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// Names the CPU and measures one core's peak (about 0.1 s).
+    /// Names the CPU and measures one core's peak (a few milliseconds).
     pub fn measure() -> Self {
         Self {
             cpu: cpu_name().unwrap_or_else(|| "unknown CPU".into()),
