@@ -34,6 +34,7 @@ pub fn add_rows<'a, const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::map;
 
     #[test]
     fn adds_with_the_bits_of_a_unit_axpy() {
@@ -42,6 +43,6 @@ mod tests {
         let (mut by_add, mut by_axpy) = (start, start);
         add(&mut by_add, &x);
         super::super::axpy(&mut by_axpy, 1.0, &x);
-        assert_eq!(by_add.map(f32::to_bits), by_axpy.map(f32::to_bits));
+        assert_eq!(map(by_add, f32::to_bits), map(by_axpy, f32::to_bits));
     }
 }

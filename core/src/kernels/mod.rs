@@ -24,6 +24,7 @@
 mod add;
 mod axpy;
 mod ger;
+mod map;
 mod matmul;
 mod opaque;
 mod sum_of_squares;
@@ -33,6 +34,7 @@ mod transpose;
 pub use add::{add, add_rows};
 pub use axpy::axpy;
 pub use ger::ger;
+pub use map::map;
 pub use matmul::{matmul_acc, matmul_at_acc, matmul_from_row};
 pub use opaque::opaque;
 pub use sum_of_squares::sum_of_squares;

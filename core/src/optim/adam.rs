@@ -218,6 +218,7 @@ pub mod kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::map;
     use crate::optim::tests::one_weight_model;
 
     #[test]
@@ -241,7 +242,7 @@ mod tests {
         let init =
             |s: f32| -> [f32; 37] { core::array::from_fn(|i| ((i as f32 + s) * 0.731).sin()) };
         let g = init(1.0);
-        let (mut p1, mut m1, mut v1) = (init(2.0), init(3.0), init(4.0).map(f32::abs));
+        let (mut p1, mut m1, mut v1) = (init(2.0), init(3.0), map(init(4.0), f32::abs));
         let (mut p2, mut m2, mut v2) = (p1, m1, v1);
         kernel::update(&mut p1, &g, &mut m1, &mut v1, &k);
         kernel::scalar(&mut p2, &g, &mut m2, &mut v2, &k);

@@ -4,7 +4,7 @@
 
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PAIR_CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
-use crate::kernels::{axpy, ger};
+use crate::kernels::{axpy, ger, map};
 use crate::tensor::Image;
 
 impl<
@@ -89,7 +89,7 @@ impl<
             let mut ox = 0;
             while ox < OW {
                 if Self::block_is_interior(ox) {
-                    let out_rows = outs.each_mut().map(|out| &mut out[oy]);
+                    let out_rows = map(outs.each_mut(), |out| &mut out[oy]);
                     Self::forward_blocks(
                         (weight, bias),
                         images.each_ref(),
@@ -102,7 +102,7 @@ impl<
                     // One accumulator row per image: all CO channels for one image, half as
                     // many for two (the registers hold 8 vectors of them with AVX2).
                     const TWO: usize = target::channel_block(2);
-                    let outs = outs.each_mut().map(|out| &mut out[oy][ox]);
+                    let outs = map(outs.each_mut(), |out| &mut out[oy][ox]);
                     let at = (oy, ox, rows.clone());
                     match NI {
                         2 if CO.is_multiple_of(TWO) => {
@@ -209,7 +209,7 @@ impl<
                 a.copy_from_slice(&bias[c0..c0 + CB]);
             }
             for ky in rows.clone() {
-                let image_rows = images.map(|image| &image[oy + ky - P]);
+                let image_rows = map(images, |image| &image[oy + ky - P]);
                 if target::LANES == 1 {
                     // Scalar FPUs (a Cortex-M4F): the `K * CI` inputs each pixel's window
                     // reads from this row, contiguous in NHWC, against the `K * CI` weight
@@ -231,7 +231,7 @@ impl<
                     }
                 } else {
                     for (kx, weights) in weight[ky].iter().enumerate() {
-                        let pixels = image_rows.map(|row| &row[ox + kx - P..ox + kx - P + PIXELS]);
+                        let pixels = map(image_rows, |row| &row[ox + kx - P..ox + kx - P + PIXELS]);
                         for (ci, w) in weights.iter().enumerate() {
                             let w: &[f32; CB] = w[c0..c0 + CB].try_into().expect("block");
                             let x = core::array::from_fn(|j| pixels[j / PIXELS][j % PIXELS][ci]);

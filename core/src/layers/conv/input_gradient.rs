@@ -5,7 +5,7 @@
 use super::forward::in_pairs;
 use super::{Conv2d, Kernel, CHANNEL_BLOCK, PIXELS};
 use crate::kernels::target;
-use crate::kernels::{axpy, transpose};
+use crate::kernels::{axpy, map, transpose};
 use crate::tensor::{Image, Images, Tensor};
 
 impl<
@@ -74,9 +74,9 @@ impl<
                 if tiled && Self::block_is_interior(ox) {
                     // PIXELS input pixels by all CI channels (of NI images) in registers;
                     // each row of the transposed kernel is loaded once for all of them.
-                    let g: [&[[f32; CO]; PIXELS]; NI] = grad_images
-                        .each_ref()
-                        .map(|image| image[oy][ox..ox + PIXELS].try_into().expect("block"));
+                    let g: [&[[f32; CO]; PIXELS]; NI] = map(grad_images.each_ref(), |image| {
+                        image[oy][ox..ox + PIXELS].try_into().expect("block")
+                    });
                     let whole_blocks = CI.is_multiple_of(CHANNEL_BLOCK);
                     if whole_blocks || Self::ROWS_AT_ONCE > 1 {
                         // One image's tile fills the registers already: a channel block's,
@@ -106,7 +106,7 @@ impl<
                     }
                     ox += PIXELS;
                 } else {
-                    let g = grad_images.each_ref().map(|image| &image[oy][ox]);
+                    let g = map(grad_images.each_ref(), |image| &image[oy][ox]);
                     self.input_gradient_pixel(g, oy, ox, gi_images);
                     ox += 1;
                 }

@@ -36,7 +36,7 @@
 //!   ([`weight_gradient_in_registers`](Conv2d::weight_gradient_in_registers)).
 
 use super::{Conv2d, Kernel, PIXELS};
-use crate::kernels::{add, add_rows, axpy, ger, opaque, target};
+use crate::kernels::{add, add_rows, axpy, ger, map, opaque, target};
 use crate::tensor::{Image, Images};
 
 /// Bytes of input and output gradient per chunk of images, at most (a chunk holds at least
@@ -265,7 +265,7 @@ impl<
         let rows: [(usize, usize); R] =
             core::array::from_fn(|r| ((first + r) / CI, (first + r) % CI));
         let columns = Self::outputs_for_tap(kx, OW, W);
-        let valid_rows = rows.map(|(ky, _)| Self::outputs_for_tap(ky, OH, H));
+        let valid_rows = map(rows, |(ky, _)| Self::outputs_for_tap(ky, OH, H));
         for co0 in (0..CO).step_by(CB) {
             let mut acc: [[f32; CB]; R] = core::array::from_fn(|r| {
                 let (ky, ci) = rows[r];
@@ -279,9 +279,9 @@ impl<
                         grad_row[ox][co0..co0 + CB].try_into().expect("block")
                     };
                     if valid_rows.iter().all(|valid| valid.contains(&oy)) {
-                        let in_rows = rows.map(|(ky, ci)| (&image[oy + ky - P], ci));
+                        let in_rows = map(rows, |(ky, ci)| (&image[oy + ky - P], ci));
                         for ox in columns.clone() {
-                            let x = in_rows.map(|(in_row, ci)| in_row[ox + kx - P][ci]);
+                            let x = map(in_rows, |(in_row, ci)| in_row[ox + kx - P][ci]);
                             ger(&mut acc, &x, g(ox));
                         }
                     } else {
@@ -469,7 +469,7 @@ mod tests {
         // The bias gradient, whichever loop adds it: every pixel in the order of the batch.
         let mut bias = start.1;
         add_rows(&mut bias, g.iter().flatten().flatten());
-        let bits = |b: [f32; CO]| b.map(f32::to_bits);
+        let bits = |b: [f32; CO]| map(b, f32::to_bits);
         assert_eq!(bits(tiled.1), bits(bias));
         assert_eq!(bits(conv.bias_grad), bits(bias));
     }
