@@ -18,7 +18,7 @@
 use super::activation::{relu, relu_slope};
 use crate::io::names::{DescribeFn, Path};
 use crate::module::Module;
-use crate::tensor::{Images, Tensor, Zeroable};
+use crate::tensor::{Image, Images, Tensor, Zeroable};
 
 /// Whether this build has [`MaxPool::pool_by_lanes`], the explicit 8-lane path.
 const VECTOR_PATH: bool = cfg!(all(target_arch = "x86_64", target_feature = "avx2"));
@@ -202,12 +202,7 @@ impl<
     /// `tiny` trained: 1,462 `perf` samples on the plain loop's lines against 274 at one
     /// codegen unit.
     #[inline(always)]
-    fn route(
-        g: &[f32; C],
-        win: &[u8; C],
-        gi: &mut crate::tensor::Image<H, W, C>,
-        (oy, ox): (usize, usize),
-    ) {
+    fn route(g: &[f32; C], win: &[u8; C], gi: &mut Image<H, W, C>, (oy, ox): (usize, usize)) {
         #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
         if C.is_multiple_of(8) {
             for c0 in (0..C).step_by(8) {
@@ -229,12 +224,7 @@ impl<
     /// [`Self::route`] one channel at a time, as LLVM vectorises it (the reference the
     /// explicit vectors are tested against).
     #[inline(always)]
-    fn route_plain(
-        g: &[f32; C],
-        win: &[u8; C],
-        gi: &mut crate::tensor::Image<H, W, C>,
-        (oy, ox): (usize, usize),
-    ) {
+    fn route_plain(g: &[f32; C], win: &[u8; C], gi: &mut Image<H, W, C>, (oy, ox): (usize, usize)) {
         for p in 0..K * K {
             let target = &mut gi[oy * K + p / K][ox * K + p % K];
             for ((t, &gc), &w) in target.iter_mut().zip(g).zip(win) {
@@ -628,7 +618,7 @@ mod tests {
     #[test]
     fn routing_in_vectors_gives_the_bits_of_the_plain_loop() {
         fn check<const C: usize>(seed: u64) {
-            type Gi<const C: usize> = crate::tensor::Image<4, 6, C>;
+            type Gi<const C: usize> = Image<4, 6, C>;
             let mut r = rng(seed);
             // Gradients with signs, zeros of both signs and a NaN; winners in 0..4.
             let specials = [0.0, -0.0, f32::NAN, -1.5, 2.25];
