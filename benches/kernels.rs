@@ -1,6 +1,7 @@
 //! Kernel throughput: forward and backward of every convolution and linear shape that
-//! `convnet`, the digit net (on a siamese batch of 2B images) and `best` use, at the
-//! Project 1 batch size, plus the direct convolution against im2col + the matrix product.
+//! `convnet`, the digit net (on a siamese batch of 2B images), `best` and `tiny` use, at the
+//! Project 1 batch size, and Project 2's hidden layer at its batch, plus the direct
+//! convolution against im2col + the matrix product.
 //!
 //! Throughput is in FLOP (one multiply-add = 2, counted by each layer's `MACS` constants),
 //! so criterion's "elem/s" reads as FLOP/s. The bench measures this core's FMA peak itself
@@ -17,6 +18,7 @@ use std::time::Instant;
 
 const B: usize = projects::p1::BATCH;
 const B2: usize = projects::p1::BATCH_IMAGES;
+const P2_BATCH: usize = projects::p2::BATCH;
 
 /// (kernel, pass, GFLOP/s) of every kernel, for the closing table.
 static MEASURED: Mutex<Vec<(String, &'static str, f64)>> = Mutex::new(Vec::new());
@@ -68,7 +70,7 @@ fn bench_layer<M: Module>(c: &mut Criterion, name: &str, first: bool) {
     let forward_gflops = gflops(forward_flop, &mut forward);
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(forward_flop));
-    group.bench_function(BenchmarkId::new("forward", B), |b| b.iter(&mut forward));
+    group.bench_function("forward", |b| b.iter(&mut forward));
     // The weight gradient alone (the input gradient is the rest of `backward`).
     let weights_gflops = (!first).then(|| {
         gflops(2 * M::MACS as u64, || {
@@ -81,7 +83,7 @@ fn bench_layer<M: Module>(c: &mut Criterion, name: &str, first: bool) {
     };
     let backward_gflops = gflops(backward_flop, &mut backward);
     group.throughput(Throughput::Elements(backward_flop));
-    group.bench_function(BenchmarkId::new("backward", B), |b| b.iter(&mut backward));
+    group.bench_function("backward", |b| b.iter(&mut backward));
     group.finish();
     let mut measured = MEASURED.lock().unwrap();
     measured.push((name.to_string(), "forward", forward_gflops));
@@ -166,6 +168,14 @@ fn kernels(c: &mut Criterion) {
         false,
     );
     bench_layer::<Linear<576, 128, B2>>(c, "best linear 576->128 (2B)", false);
+    // tiny's digit net (2B images): a quarter of the channels, the network the `digits`
+    // firmware trains.
+    bench_layer::<Conv2d<B2, 14, 14, 1, 8, 3, 0, 12, 12>>(c, "tiny conv1 1->8 14x14 (2B)", true);
+    bench_layer::<Conv2d<B2, 6, 6, 8, 16, 3, 0, 4, 4>>(c, "tiny conv2 8->16 6x6 (2B)", false);
+    bench_layer::<Linear<64, 32, B2>>(c, "tiny linear 64->32 (2B)", false);
+    bench_layer::<Linear<32, 10, B2>>(c, "tiny linear 32->10 (2B)", false);
+    // Project 2's hidden layer, at its batch of 20 points.
+    bench_layer::<Linear<25, 25, P2_BATCH>>(c, "p2 linear 25->25 (20 points)", false);
 }
 
 fn main() {
@@ -183,12 +193,12 @@ fn main() {
         machine.cpu, machine.vector_isa, machine.fma_peak_gflops
     );
     println!(
-        "{:<36} {:<22} {:>8} {:>7}",
-        "kernel (batch 50 pairs)", "pass", "GFLOP/s", "% peak"
+        "{:<40} {:<22} {:>8} {:>7}",
+        "kernel (batch: 50 pairs; p2: 20 points)", "pass", "GFLOP/s", "% peak"
     );
     for (kernel, pass, gflops) in MEASURED.lock().unwrap().iter() {
         println!(
-            "{kernel:<36} {pass:<22} {gflops:>8.1} {:>6.0}%",
+            "{kernel:<40} {pass:<22} {gflops:>8.1} {:>6.0}%",
             100.0 * gflops / machine.fma_peak_gflops
         );
     }

@@ -161,11 +161,11 @@ impl<
 
     /// [`Self::pool_by_channel`] in explicit 8-lane vectors, eight channels at a time
     /// (`C` a multiple of 8; with AVX-512, 16-lane vectors where `C` is a multiple of 16,
-    /// [`lanes::window16`]): the same comparisons, so the same maxima (to the bit, NaNs
-    /// included) and winners. Measured with AVX2 (AMD EPYC Zen 3), forward pass at 100
-    /// images, against the paths LLVM vectorises: 14 -> 7 x 32 channels 86-89 -> 60 us,
-    /// 12 -> 6 x 32 61-64 -> 46 us, 7 -> 3 x 64 33 -> 28 us, 12 -> 6 x 8 (by position)
-    /// 15.6 -> 9.3 us.
+    /// [`lanes::window16`]): the same maxima (to the bit, NaNs included) and winners; the
+    /// 8-lane windows without a NaN by `vmaxps` ([`lanes::window8`]). Measured with AVX2 (AMD
+    /// EPYC Zen 3), forward pass at 100 images, the comparisons against the paths LLVM
+    /// vectorises: 14 -> 7 x 32 channels 86-89 -> 60 us, 12 -> 6 x 32 61-64 -> 46 us, 7 -> 3
+    /// x 64 33 -> 28 us, 12 -> 6 x 8 (by position) 15.6 -> 9.3 us.
     #[inline(always)]
     fn pool_by_lanes<'a>(
         window: impl Fn(usize) -> &'a [f32; C],
@@ -328,10 +328,68 @@ mod lanes {
     /// wins, the last one seen), through a ReLU when `RELU`, into `out`, the first position
     /// holding it (0 for a NaN) into `win`.
     ///
+    /// Without a NaN in the window's eight channels (the rule) the maximum is `vmaxps`,
+    /// which keeps the earlier value on ties as the comparisons do (`+0` before `-0` stays
+    /// `+0`), the winner is the first position equal to it, counted, and the ReLU is a
+    /// `vmaxps` with `+0`; a window with a NaN takes [`window8_exact`], the comparisons one
+    /// position at a time. Same bits either way. Measured on an Intel Xeon (model 207), the
+    /// `x86-64-v3` build, forward passes at 100 images, best of 15 x 100 calls, ranges over
+    /// five runs: `tiny`'s first pool (12x12x8) 16.8-20.2 -> 14.5-16.6 us, its second
+    /// (4x4x16) 4.0-5.5 -> 2.8-3.6 us, the digit net's first (12x12x32) 99.5-100.9 ->
+    /// 78.3-80.2 us, its second (4x4x64) 18.0-21.9 -> 12.3-12.4 us.
+    ///
     /// # Safety
     /// AVX2 is available and `c0 + 8 <= C`.
     #[inline(always)]
     pub unsafe fn window8<'a, const C: usize, const RELU: bool>(
+        positions: usize,
+        window: impl Fn(usize) -> &'a [f32; C],
+        c0: usize,
+        out: &mut [f32; C],
+        win: &mut [u8; C],
+    ) {
+        // SAFETY: c0 + 8 <= C (the caller's contract): every load and store is inside its
+        // array; AVX2 is available.
+        unsafe {
+            let load = |p: usize| _mm256_loadu_ps(window(p).as_ptr().add(c0));
+            // NaNs: any in a pair of positions, pair by pair.
+            let mut nan = _mm256_setzero_ps();
+            for p in (0..positions).step_by(2) {
+                let next = load((p + 1).min(positions - 1));
+                nan = _mm256_or_ps(nan, _mm256_cmp_ps::<_CMP_UNORD_Q>(load(p), next));
+            }
+            if _mm256_movemask_ps(nan) != 0 {
+                return window8_exact::<C, RELU>(positions, &window, c0, out, win);
+            }
+            // `max(v, best)` is `v > best ? v : best`, the comparison of the exact path.
+            let mut best = load(0);
+            for p in 1..positions {
+                best = _mm256_max_ps(load(p), best);
+            }
+            // The winner: how many positions, from the first, differ from the maximum.
+            let mut at = _mm256_setzero_si256();
+            let mut before = _mm256_set1_epi32(-1);
+            for p in 0..positions - 1 {
+                let differs = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_NEQ_OQ>(load(p), best));
+                before = _mm256_and_si256(before, differs);
+                at = _mm256_sub_epi32(at, before);
+            }
+            if RELU {
+                // No NaN: `best > 0 ? best : +0`.
+                best = _mm256_max_ps(best, _mm256_setzero_ps());
+            }
+            _mm256_storeu_ps(out.as_mut_ptr().add(c0), best);
+            store_positions8(at, win, c0);
+        }
+    }
+
+    /// [`window8`] by comparisons, one position at a time: the path of windows with a NaN,
+    /// and the reference the fast path is tested against.
+    ///
+    /// # Safety
+    /// AVX2 is available and `c0 + 8 <= C`.
+    #[inline(never)]
+    pub unsafe fn window8_exact<'a, const C: usize, const RELU: bool>(
         positions: usize,
         window: impl Fn(usize) -> &'a [f32; C],
         c0: usize,
@@ -361,8 +419,19 @@ mod lanes {
                 best = _mm256_and_ps(best, keep);
             }
             _mm256_storeu_ps(out.as_mut_ptr().add(c0), best);
-            // Positions are below 256: two unsigned saturating packs keep them whole.
-            let at = _mm256_castps_si256(at);
+            store_positions8(_mm256_castps_si256(at), win, c0);
+        }
+    }
+
+    /// Eight 32-bit positions (below 256) into `win[c0..c0 + 8]`: two unsigned saturating
+    /// packs keep them whole.
+    ///
+    /// # Safety
+    /// AVX2 is available and `c0 + 8 <= C`.
+    #[inline(always)]
+    unsafe fn store_positions8<const C: usize>(at: __m256i, win: &mut [u8; C], c0: usize) {
+        // SAFETY: c0 + 8 <= C (the caller's contract): eight bytes inside `win`.
+        unsafe {
             let words = _mm_packus_epi32(
                 _mm256_castsi256_si128(at),
                 _mm256_extractf128_si256::<1>(at),
@@ -412,11 +481,13 @@ mod lanes {
         }
     }
 
-    /// [`window8`] for channels `c0..c0 + 16`, with AVX-512's mask registers: the same
+    /// [`window8_exact`] for channels `c0..c0 + 16`, with AVX-512's mask registers: the same
     /// comparisons and choices, so the same maxima and winners. Measured on an Intel Xeon
     /// (AVX-512), the digit net's first pool (12x12x32 at 100 images), forward pass, best of
     /// 30 x 100: 73-74 us with 8 lanes, 47-53 us with 16. (The backward pass written the
     /// same way took 90 us, as LLVM's own loop does: it writes four times what it reads.)
+    /// [`window8`]'s fast path written with masks was slower here (Intel Xeon model 207,
+    /// the same pool, best of 15 x 100: 62-66 us -> 75-80 us), so it stays comparisons.
     ///
     /// # Safety
     /// AVX-512F is available and `c0 + 16 <= C`.
@@ -521,26 +592,34 @@ mod tests {
         );
     }
 
-    /// The three ways through a window give the same maxima (to the bit) and winners, with
-    /// ties, signed zeros and NaNs among the values, with and without the ReLU (the 8- or
-    /// 16-lane one where the build has it; elsewhere it is the channel-by-channel loop).
-    fn paths_agree<const C: usize, const RELU: bool>() {
-        type Pool<const C: usize, const RELU: bool> = MaxPool<1, 3, 3, C, 3, 1, 1, RELU>;
-        let values = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN];
+    /// The three ways through a `K`x`K` window give the same maxima (to the bit) and
+    /// winners, with ties and signed zeros among the values, with and without NaNs among
+    /// them (the vector paths take their fast path only where a window's lanes have no NaN),
+    /// with and without the ReLU (the 8- or 16-lane one where the build has it; elsewhere it
+    /// is the channel-by-channel loop).
+    fn paths_agree<const K: usize, const C: usize, const RELU: bool>() {
+        type Pool<const K: usize, const C: usize, const RELU: bool> =
+            MaxPool<1, K, K, C, K, 1, 1, RELU>;
+        let with_nan = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN, -f32::NAN];
         let mut r = rng(70);
-        for _ in 0..300 {
+        for trial in 0..600 {
+            // Five trials in eight draw no NaN (the vector paths' fast path); the others
+            // draw NaNs of both signs often enough that nearly every window has one.
+            let values = if trial % 2 == 0 || trial % 8 == 1 {
+                &with_nan[..5]
+            } else {
+                &with_nan[..]
+            };
+            // Nine positions drawn, the first `K * K` used.
             let window: [[f32; C]; 9] = core::array::from_fn(|_| {
                 core::array::from_fn(|_| values[crate::rand::below(&mut r, values.len())])
             });
             let mut results = [([0.0f32; C], [0u8; C]); 3];
             let [by_channel, by_position, by_lanes] = &mut results;
-            Pool::<C, RELU>::pool_by_channel(|p| &window[p], &mut by_channel.0, &mut by_channel.1);
-            Pool::<C, RELU>::pool_by_position(
-                |p| &window[p],
-                &mut by_position.0,
-                &mut by_position.1,
-            );
-            Pool::<C, RELU>::pool_by_lanes(|p| &window[p], &mut by_lanes.0, &mut by_lanes.1);
+            let at = |p: usize| &window[p];
+            Pool::<K, C, RELU>::pool_by_channel(at, &mut by_channel.0, &mut by_channel.1);
+            Pool::<K, C, RELU>::pool_by_position(at, &mut by_position.0, &mut by_position.1);
+            Pool::<K, C, RELU>::pool_by_lanes(at, &mut by_lanes.0, &mut by_lanes.1);
             for (out, win) in &results[1..] {
                 assert_eq!(map(*out, f32::to_bits), map(results[0].0, f32::to_bits));
                 assert_eq!(win, &results[0].1);
@@ -642,9 +721,12 @@ mod tests {
 
     #[test]
     fn by_channel_by_position_and_by_lanes_agree() {
-        paths_agree::<8, false>();
-        paths_agree::<32, false>();
-        paths_agree::<8, true>();
-        paths_agree::<32, true>();
+        paths_agree::<3, 8, false>();
+        paths_agree::<3, 32, false>();
+        paths_agree::<3, 8, true>();
+        paths_agree::<3, 32, true>();
+        paths_agree::<2, 8, true>();
+        paths_agree::<2, 16, true>();
+        paths_agree::<2, 32, false>();
     }
 }
