@@ -333,10 +333,12 @@ mod lanes {
     /// `+0`), the winner is the first position equal to it, counted, and the ReLU is a
     /// `vmaxps` with `+0`; a window with a NaN takes [`window8_exact`], the comparisons one
     /// position at a time. Same bits either way. Measured on an Intel Xeon (model 207), the
-    /// `x86-64-v3` build, forward passes at 100 images, best of 15 x 100 calls, ranges over
-    /// five runs: `tiny`'s first pool (12x12x8) 16.8-20.2 -> 14.5-16.6 us, its second
-    /// (4x4x16) 4.0-5.5 -> 2.8-3.6 us, the digit net's first (12x12x32) 99.5-100.9 ->
-    /// 78.3-80.2 us, its second (4x4x64) 18.0-21.9 -> 12.3-12.4 us.
+    /// `x86-64-v3` build, forward passes at 100 images from a cache-line-aligned input (as
+    /// in a network), best of 15 x 100 calls, ten alternations of the two versions:
+    /// `tiny`'s first pool (12x12x8) 24.0-33.4 -> 20.1-24.3 us, its second (4x4x16)
+    /// 5.7-7.5 -> 3.5-5.4 us, the digit net's first (12x12x32) 115-161 -> 115-136 us, its
+    /// second (4x4x64) 19.2-30.3 -> 19.5-22.8 us. (The AVX-512 build takes this path for
+    /// 8 channels only: `tiny`'s first pool, unchanged there at 21-25 us.)
     ///
     /// # Safety
     /// AVX2 is available and `c0 + 8 <= C`.
@@ -487,7 +489,8 @@ mod lanes {
     /// 30 x 100: 73-74 us with 8 lanes, 47-53 us with 16. (The backward pass written the
     /// same way took 90 us, as LLVM's own loop does: it writes four times what it reads.)
     /// [`window8`]'s fast path written with masks was slower here (Intel Xeon model 207,
-    /// the same pool, best of 15 x 100: 62-66 us -> 75-80 us), so it stays comparisons.
+    /// the same pool, best of 15 x 100, two runs each: 62-66 us -> 75-80 us), so it stays
+    /// comparisons.
     ///
     /// # Safety
     /// AVX-512F is available and `c0 + 16 <= C`.
