@@ -385,8 +385,9 @@ mod lanes {
         }
     }
 
-    /// [`window8`] by comparisons, one position at a time: the path of windows with a NaN,
-    /// and the reference the fast path is tested against.
+    /// [`window8`] by comparisons, one position at a time: the path of windows with a NaN
+    /// (rare, so out of line, which keeps the fast path's loop small). Both are tested
+    /// against [`super::MaxPool::pool_by_channel`], the plain loop.
     ///
     /// # Safety
     /// AVX2 is available and `c0 + 8 <= C`.
