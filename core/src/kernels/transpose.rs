@@ -19,11 +19,18 @@ pub fn transpose<const R: usize, const C: usize>(out: &mut [[f32; R]; C], x: &[[
     };
     #[cfg(not(any(fma256, fma512)))]
     let (rows, cols) = (0, 0);
-    // What the blocks left: the last `R % 8` rows whole, and the last `C % 8` columns of
-    // the rows before them.
-    for (r, row) in x.iter().enumerate() {
-        let first = if r < rows { cols } else { 0 };
-        for (c, &value) in row.iter().enumerate().skip(first) {
+    // What the blocks left: the last `C % 8` columns of the rows they covered, and the last
+    // `R % 8` rows whole, each loop over constant bounds. (One loop over every row that
+    // skipped a row-dependent number of columns had cost about as much as the product it
+    // served: measured on an AMD EPYC Zen 4 with AVX-512, `tiny`'s 32 -> 10 forward pass at
+    // 100 images, which transposes its input and output, 2258-2283 -> 1212-1238 ns.)
+    for (r, row) in x.iter().enumerate().take(rows) {
+        for (c, &value) in row.iter().enumerate().skip(cols) {
+            out[c][r] = value;
+        }
+    }
+    for (r, row) in x.iter().enumerate().skip(rows) {
+        for (c, &value) in row.iter().enumerate() {
             out[c][r] = value;
         }
     }
