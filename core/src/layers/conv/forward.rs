@@ -203,14 +203,19 @@ impl<
         rows: core::ops::Range<usize>,
     ) {
         debug_assert_eq!(R, NI * PIXELS);
-        // Loaded through `opaque`, so that LLVM cannot hoist a small kernel's loads out of
-        // the loop over tiles: it did for the first layers (1 or 2 -> 32 channels, 9 or 18
-        // taps), kept the 36-72 vectors of weights on the stack and spilled accumulators
-        // around them. Measured on an AMD EPYC Zen 4, a scratch timer (best of 3 x 15 x 2,000
-        // calls, two runs): `x86-64-v3`, the digit net's conv1 (1 -> 32) at 100 images
-        // 109-111 -> 83-85 us, `convnet`'s (2 -> 32) at 50 97-112 -> 90-99 us; native
-        // (AVX-512) 73.7 -> 75.8-76.1 us and 88.0 -> 78.4-78.5 us.
-        let weight = opaque(weight);
+        // On x86-64 with AVX, loaded through `opaque`, so that LLVM cannot hoist a small
+        // kernel's loads out of the loop over tiles: it did for the first layers (1 or 2 ->
+        // 32 channels, 9 or 18 taps), kept the 36-72 vectors of weights on the stack and
+        // spilled accumulators around them. Measured on an AMD EPYC Zen 4, a scratch timer
+        // (best of 3 x 15 x 2,000 calls, two runs): `x86-64-v3`, the digit net's conv1
+        // (1 -> 32) at 100 images 109-111 -> 83-85 us, `convnet`'s (2 -> 32) at 50 97-112 ->
+        // 90-99 us; native (AVX-512) 73.7 -> 75.8-76.1 us and 88.0 -> 78.4-78.5 us. Not
+        // measured on NEON or the Cortex-M4F, which keep the loads as LLVM places them.
+        let weight = if cfg!(any(fma256, fma512)) {
+            opaque(weight)
+        } else {
+            weight
+        };
         for c0 in (0..CO).step_by(CB) {
             let mut acc = [[0.0f32; CB]; R];
             for a in acc.iter_mut() {
