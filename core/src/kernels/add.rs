@@ -1,6 +1,6 @@
 //! `y += x` over a compile-time length: independent lanes, no bounds checks.
 //!
-//! It gives the bits of [`axpy`](super::axpy)`(y, 1.0, x)` (a fused `1 * x + y` rounds
+//! It gives the bits of [`axpy`](fn@super::axpy)`(y, 1.0, x)` (a fused `1 * x + y` rounds
 //! once, as the addition does) a cycle sooner: a bias gradient or a batch mean adds every
 //! pixel of the batch to the same few vectors, one chain of dependent operations per
 //! vector, and the addition's latency is 3 cycles against the fused multiply-add's 4 on an

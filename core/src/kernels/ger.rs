@@ -1,7 +1,7 @@
 //! `A += x yᵀ` on a register tile (BLAS's `ger`, a rank-one update): row `r` of the
 //! `R x N` tile adds `x[r] * y`, one fused multiply-add per element.
 //!
-//! It is `R` [`axpy`](super::axpy)s that share their `y`, and the plain version is exactly
+//! It is `R` [`axpy`](fn@super::axpy)s that share their `y`, and the plain version is exactly
 //! that. The AVX2 version fixes the order LLVM should keep, whichever of two holds fewer
 //! values in AVX2's 16 registers beside the tile's `R x N / 8` accumulators:
 //! - the `R` factors broadcast once, then for each vector of `y`, one load and `R`

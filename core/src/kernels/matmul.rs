@@ -1,4 +1,4 @@
-//! `C += A B` and `C += A^T B`, register-tiled and built on [`axpy`].
+//! `C += A B` and `C += A^T B`, register-tiled and built on [`axpy`](fn@axpy).
 
 use super::{axpy, target, transpose};
 
@@ -78,7 +78,7 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
 }
 
 /// Whether the last `N % NARROW` columns of `C += Aᵀ B` are cheaper one at a time as
-/// vectors down the rows ([`column`]) than in a tile that overlaps the one before it:
+/// vectors down the rows ([`column`](fn@column)) than in a tile that overlaps the one before it:
 /// when they take at most half as many vector multiply-adds per `k` as that tile's `M`,
 /// so that the column's own chain of `K` dependent additions stays short of the time saved.
 /// Measured on an AMD EPYC Zen 3 (AVX2), weight gradients (`M` inputs, `N` outputs, batch

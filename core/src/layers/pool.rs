@@ -161,8 +161,8 @@ impl<
 
     /// [`Self::pool_by_channel`] in explicit 8-lane vectors, eight channels at a time
     /// (`C` a multiple of 8; with AVX-512, 16-lane vectors where `C` is a multiple of 16,
-    /// [`lanes::window16`]): the same maxima (to the bit, NaNs included) and winners; the
-    /// 8-lane windows without a NaN by `vmaxps` ([`lanes::window8`]). Measured with AVX2 (AMD
+    /// `lanes::window16`): the same maxima (to the bit, NaNs included) and winners; the
+    /// 8-lane windows without a NaN by `vmaxps` (`lanes::window8`). Measured with AVX2 (AMD
     /// EPYC Zen 3), forward pass at 100 images, the comparisons against the paths LLVM
     /// vectorises: 14 -> 7 x 32 channels 86-89 -> 60 us, 12 -> 6 x 32 61-64 -> 46 us, 7 -> 3
     /// x 64 33 -> 28 us, 12 -> 6 x 8 (by position) 15.6 -> 9.3 us.
