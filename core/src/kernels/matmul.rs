@@ -67,8 +67,7 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
         transpose(&mut c_t, c);
         transposed_product(c, c_t, a_t, b);
     } else if by_columns(M, N) {
-        #[allow(clippy::modulo_one)] // `NARROW` is 1 on a scalar FPU (never reached there).
-        let vectors = N - N % NARROW;
+        let vectors = N - leftover(N);
         gemm::<M, K, N>(c, None, |m, k| a_t[k][m], b, vectors);
         for n in vectors..N {
             column(c, a_t, b, n);
@@ -78,19 +77,26 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
     }
 }
 
-/// Whether the last `N % NARROW` columns of `C += Aᵀ B` are cheaper one at a time as vectors down
-/// the rows ([`column`](fn@column)) than in a tile that overlaps the one before it: when they take
-/// at most half as many vector multiply-adds per `k` as that tile's `M`, so that the column's own
-/// chain of `K` dependent additions stays short of the time saved. Measured on an AMD EPYC Zen 3
-/// (AVX2), weight gradients (`M` inputs, `N` outputs, batch `K`): Project 2's 25 x 25 at batch 20
-/// (16 + 8 columns and the last one down the rows, against 16 + 16 overlapping) 360 -> 313 ns; the
-/// digit classifiers' 200 x 10 and 128 x 10 at 100 images 9.7 -> 6.5 us and 6.2 -> 4.5-5.6 us;
-/// `mlp`'s 160 x 50 at 50 pairs 10.1 -> 9.2-9.7 us (its two columns' 160 accumulators do not fit in
-/// registers, and still win).
-#[allow(clippy::modulo_one)] // `NARROW` is 1 on a scalar FPU, where this is always false.
+/// Whether the last `N % NARROW` columns of `C += Aᵀ B` are cheaper one at a time as
+/// vectors down the rows ([`column`](fn@column)) than in a tile that overlaps the one
+/// before it: when they take at most half as many vector multiply-adds per `k` as that
+/// tile's `M`, so that the column's own chain of `K` dependent additions stays short of the
+/// time saved. Measured on an AMD EPYC Zen 3 (AVX2), weight gradients (`M` inputs, `N`
+/// outputs, batch `K`): Project 2's 25 x 25 at batch 20 (16 + 8 columns and the last one
+/// down the rows, against 16 + 16 overlapping) 360 -> 313 ns; the digit classifiers' 200 x
+/// 10 and 128 x 10 at 100 images 9.7 -> 6.5 us and 6.2 -> 4.5-5.6 us; `mlp`'s 160 x 50 at
+/// 50 pairs 10.1 -> 9.2-9.7 us (its two columns' 160 accumulators do not fit in registers,
+/// and still win).
 const fn by_columns(m: usize, n: usize) -> bool {
-    let rest = n % NARROW;
+    let rest = leftover(n);
     rest > 0 && n > NARROW && 2 * rest * m.div_ceil(NARROW) <= m
+}
+
+/// Columns of `n` left after whole vectors of `NARROW` (none on a scalar FPU, where
+/// `NARROW` is 1).
+#[allow(clippy::modulo_one)]
+const fn leftover(n: usize) -> usize {
+    n % NARROW
 }
 
 /// Column `n` of `C += Aᵀ B`, one vector down the rows: row `k` of `Aᵀ` times `B[k][n]`,

@@ -1,8 +1,8 @@
 //! The inner loops every layer is built from, written so that LLVM vectorises them, one
-//! file each: [`axpy`](fn@axpy) (`y += a x`), [`add`](fn@add) (`y += x`), [`ger`](fn@ger) (`A += x yᵀ` on a register
-//! tile), the register-tiled matrix product (`matmul`), [`transpose`](fn@transpose),
-//! [`sum_of_squares`](fn@sum_of_squares), and [`opaque`](fn@opaque), a barrier that keeps LLVM from merging a kernel's
-//! loads.
+//! file each: [`axpy`](fn@axpy) (`y += a x`), [`add`](fn@add) (`y += x`), [`ger`](fn@ger)
+//! (`A += x yᵀ` on a register tile), the register-tiled matrix product (`matmul`),
+//! [`transpose`](fn@transpose), [`sum_of_squares`](fn@sum_of_squares), and
+//! [`opaque`](fn@opaque), a barrier that keeps LLVM from merging a kernel's loads.
 //!
 //! Float addition is not associative, so the compiler may not turn a running sum into a
 //! vector reduction. Every kernel here is therefore built on `axpy` (`y += a x`), whose lanes
