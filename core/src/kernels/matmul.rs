@@ -55,14 +55,16 @@ pub fn matmul_from_row<const M: usize, const K: usize, const N: usize>(
 }
 
 /// `C += A^T B` for `A^T` given as the `K x M` matrix `a_t`: tiles as in [`matmul_acc`],
-/// except that the last few columns may go one at a time down the rows (`by_columns`).
+/// except that a `C` whose rows leave many lanes empty is computed transposed
+/// (`narrow`, `fuller_across`) and that the last few columns may go one at a time down
+/// the rows (`by_columns`).
 #[inline]
 pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
     c: &mut [[f32; N]; M],
     a_t: &[[f32; M]; K],
     b: &[[f32; N]; K],
 ) {
-    if narrow(M, N) {
+    if narrow(M, N) || fuller_across(M, N) {
         let mut c_t = [[0.0; M]; N];
         transpose(&mut c_t, c);
         transposed_product(c, c_t, a_t, b);
@@ -84,7 +86,8 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
 /// time saved. Measured on an AMD EPYC Zen 3 (AVX2), weight gradients (`M` inputs, `N`
 /// outputs, batch `K`): Project 2's 25 x 25 at batch 20 (16 + 8 columns and the last one
 /// down the rows, against 16 + 16 overlapping) 360 -> 313 ns; the digit classifiers' 200 x
-/// 10 and 128 x 10 at 100 images 9.7 -> 6.5 us and 6.2 -> 4.5-5.6 us; `mlp`'s 160 x 50 at
+/// 10 and 128 x 10 at 100 images 9.7 -> 6.5 us and 6.2 -> 4.5-5.6 us (since computed
+/// transposed on AVX2, [`fuller_across`]); `mlp`'s 160 x 50 at
 /// 50 pairs 10.1 -> 9.2-9.7 us (its two columns' 160 accumulators do not fit in registers,
 /// and still win).
 const fn by_columns(m: usize, n: usize) -> bool {
@@ -115,6 +118,20 @@ fn column<const M: usize, const K: usize, const N: usize>(
     for (row, &value) in c.iter_mut().zip(&acc) {
         row[n] = value;
     }
+}
+
+/// Whether `C += Aᵀ B` is cheaper as `Cᵀ += Bᵀ A`: when `C`'s rows (`n` long) fill at most
+/// three quarters of the lanes of their vectors and `Cᵀ`'s rows (`m` long) fill more. The
+/// two transposes of `C` cost about a cycle per element, against `k / (2 LANES)` cycles of
+/// multiply-adds at two FMAs a cycle. Measured on an AMD EPYC Zen 3 (AVX2), weight
+/// gradients (`m` inputs, `n` outputs, batch `k`), scratch timer, best of 15, two runs:
+/// the digit classifiers' 10 outputs (two vectors, 62.5% of their lanes) `tiny`'s 32 x 10
+/// at 100 images 1074-1159 -> 865-996 ns, 200 x 10 6.5-6.9 -> 4.9-6.3 us, 128 x 10 4.4-4.8
+/// -> 3.2 us; but `mlp`'s 160 x 50 at 50 pairs (48 columns in tiles, 2 down the rows) 9.2
+/// -> 11.4-12.0 us, hence the bound.
+const fn fuller_across(m: usize, n: usize) -> bool {
+    let (n_lanes, m_lanes) = (n.div_ceil(NARROW) * NARROW, m.div_ceil(NARROW) * NARROW);
+    4 * n <= 3 * n_lanes && m * n_lanes > n * m_lanes
 }
 
 /// Whether `C` has fewer columns than a vector has lanes (a layer with two outputs) and
@@ -350,6 +367,7 @@ mod tests {
         check_matmul::<9, 3, 7>(); // fewer columns than lanes (AVX2, AVX-512)
         check_matmul::<11, 600, 83>(); // a long reduction
         check_matmul::<13, 9, 10>(); // one to two vectors wide (AVX2): tiles of 2 vectors
+        check_matmul::<32, 9, 10>(); // the same, Aᵀ B as (Bᵀ A)ᵀ (AVX2: 10 of 16 lanes)
         check_matmul::<27, 4, 30>(); // the same with AVX-512: three tiles of 9 rows
         check_matmul::<17, 5, 50>(); // 4 vectors, the last overlapping (AVX-512): 6 + 6 + 5 rows
         check_matmul::<9, 6, 48>(); // 3 whole vectors (AVX-512): 5 + 4 rows
