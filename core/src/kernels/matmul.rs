@@ -168,7 +168,7 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     b: &[[f32; N]; K],
     cols: usize,
 ) {
-    if target::LANES > 1 && NARROW < cols && cols < NR {
+    if target::LANES > 1 && NARROW < cols && (cols < NR || whole_width(M, cols)) {
         // (Not on scalar FPUs, whose tiles were measured on the Cortex-M4F.)
         return vector_tiles::<M, K, N>(c, start, a, b, cols);
     }
@@ -189,8 +189,24 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     }
 }
 
+/// Whether all `m` rows (fewer than `MR`) of `cols` columns, up to 4 vectors, fit in one
+/// tile of accumulators, which then holds more independent chains of multiply-adds than
+/// `MR`-row tiles `NR` wide cut down to `m` rows: the transposed products of the 2-output
+/// layers (`Cᵀ` has 2 rows) and Project 2's first weight gradient (2 inputs). With AVX2,
+/// `Cᵀ` of 2 x 20 (Project 2's last layer at its 20 points) took a tile of 2 rows by 2
+/// vectors (4 chains) and then one of 2 by 1 (2 chains); now one of 2 by 3 (6).
+/// Measured on AMD EPYC Zen 3 (AVX2), scratch timer of the layers at 20 points, best of
+/// 15 x 20,000 calls, three runs: the 25 -> 2 layer's forward pass 144-152 -> 117-118 ns
+/// and weight gradient 64-65 -> 46 ns, the 2 -> 25 layer's weight gradient 57-62 -> 52-53
+/// ns (`x86-64-v3`, two noisier runs: 143-167 -> 132-143, 58-67 -> 46-58, 60-70 -> 52-67
+/// ns); a Project 2 round within the noise of that sitting.
+const fn whole_width(m: usize, cols: usize) -> bool {
+    let vectors = cols.div_ceil(NARROW);
+    m < MR && vectors <= 4 && m * vectors <= target::ACCUMULATORS
+}
+
 /// Columns `0..cols` of `C` (or `start`) `+ A B` for `cols` between one vector and an
-/// `NR`-wide tile, in [`vector_tile`]s of `V = cols / NARROW` vectors (rounded up) a row
+/// `NR`-wide tile (or up to 4 vectors for a few rows, [`whole_width`]), in [`vector_tile`]s of `V = cols / NARROW` vectors (rounded up) a row
 /// and as many rows as fill the accumulators (with AVX-512: 12 rows of 2 vectors, 8 of 3,
 /// 6 of 4), the rows split as evenly as they come.
 ///
@@ -217,7 +233,8 @@ fn vector_tiles<const M: usize, const K: usize, const N: usize>(
         let rows = M / blocks + usize::from(block < M % blocks);
         let at = (m0, cols);
         // Every tile this build's accumulators hold (rows x vectors at most 24: AVX-512
-        // and NEON; 12 with AVX2, whose `NR` allows two vectors only).
+        // and NEON; 12 with AVX2, whose `NR` allows two vectors but for the few rows of
+        // `whole_width`, 4 of 3 vectors or 3 of 4).
         macro_rules! by_rows {
             ($v:literal: $($r:literal)*) => {
                 match rows {
@@ -368,6 +385,9 @@ mod tests {
         check_matmul::<11, 600, 83>(); // a long reduction
         check_matmul::<13, 9, 10>(); // one to two vectors wide (AVX2): tiles of 2 vectors
         check_matmul::<32, 9, 10>(); // the same, Aᵀ B as (Bᵀ A)ᵀ (AVX2: 10 of 16 lanes)
+        check_matmul::<2, 7, 25>(); // 2 rows, the whole width in one tile (AVX2: 4 vectors)
+        check_matmul::<4, 6, 20>(); // 4 rows of 3 vectors (AVX2)
+        check_matmul::<20, 9, 2>(); // two columns: Cᵀ of 2 x 20 in one tile (AVX2)
         check_matmul::<27, 4, 30>(); // the same with AVX-512: three tiles of 9 rows
         check_matmul::<17, 5, 50>(); // 4 vectors, the last overlapping (AVX-512): 6 + 6 + 5 rows
         check_matmul::<9, 6, 48>(); // 3 whole vectors (AVX-512): 5 + 4 rows
