@@ -87,9 +87,8 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
 /// outputs, batch `K`): Project 2's 25 x 25 at batch 20 (16 + 8 columns and the last one
 /// down the rows, against 16 + 16 overlapping) 360 -> 313 ns; the digit classifiers' 200 x
 /// 10 and 128 x 10 at 100 images 9.7 -> 6.5 us and 6.2 -> 4.5-5.6 us (since computed
-/// transposed on AVX2, [`fuller_across`]); `mlp`'s 160 x 50 at
-/// 50 pairs 10.1 -> 9.2-9.7 us (its two columns' 160 accumulators do not fit in registers,
-/// and still win).
+/// transposed on AVX2, [`fuller_across`]); `mlp`'s 160 x 50 at 50 pairs 10.1 -> 9.2-9.7
+/// us (its two columns' 160 accumulators do not fit in registers, and still win).
 const fn by_columns(m: usize, n: usize) -> bool {
     let rest = leftover(n);
     rest > 0 && n > NARROW && 2 * rest * m.div_ceil(NARROW) <= m
@@ -124,9 +123,9 @@ fn column<const M: usize, const K: usize, const N: usize>(
 /// three quarters of the lanes of their vectors and `Cᵀ`'s rows (`m` long) fill more. The
 /// two transposes of `C` cost about a cycle per element, against `k / (2 LANES)` cycles of
 /// multiply-adds at two FMAs a cycle. Measured on an AMD EPYC Zen 3 (AVX2), weight
-/// gradients (`m` inputs, `n` outputs, batch `k`), scratch timer, best of 15, two runs:
-/// the digit classifiers' 10 outputs (two vectors, 62.5% of their lanes) `tiny`'s 32 x 10
-/// at 100 images 1074-1159 -> 865-996 ns, 200 x 10 6.5-6.9 -> 4.9-6.3 us, 128 x 10 4.4-4.8
+/// gradients (`m` inputs, `n` outputs, batch `k`), scratch timer, best of 15, two to five
+/// runs: the digit classifiers' 10 outputs (two vectors, 62.5% of their lanes): `tiny`'s
+/// 32 x 10 at 100 images 1074-1159 -> 836-996 ns, 200 x 10 6.5-6.9 -> 4.9-6.3 us, 128 x 10 4.4-4.8
 /// -> 3.2 us; but `mlp`'s 160 x 50 at 50 pairs (48 columns in tiles, 2 down the rows) 9.2
 /// -> 11.4-12.0 us, hence the bound.
 const fn fuller_across(m: usize, n: usize) -> bool {
@@ -189,7 +188,7 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
     }
 }
 
-/// Whether all `m` rows (fewer than `MR`) of `cols` columns, up to 4 vectors, fit in one
+/// Whether all `m` rows (fewer than `MR`) of `cols` columns, up to [`TILE_VECTORS`], fit in one
 /// tile of accumulators, which then holds more independent chains of multiply-adds than
 /// `MR`-row tiles `NR` wide cut down to `m` rows: the transposed products of the 2-output
 /// layers (`Cᵀ` has 2 rows) and Project 2's first weight gradient (2 inputs). With AVX2,
@@ -202,13 +201,18 @@ fn gemm<const M: usize, const K: usize, const N: usize>(
 /// ns); a Project 2 round within the noise of that sitting.
 const fn whole_width(m: usize, cols: usize) -> bool {
     let vectors = cols.div_ceil(NARROW);
-    m < MR && vectors <= 4 && m * vectors <= target::ACCUMULATORS
+    m < MR && vectors <= TILE_VECTORS && m * vectors <= target::ACCUMULATORS
 }
 
+/// The most vectors a row of a [`vector_tile`] takes: the widest tile
+/// [`vector_tiles`] instantiates.
+const TILE_VECTORS: usize = 4;
+
 /// Columns `0..cols` of `C` (or `start`) `+ A B` for `cols` between one vector and an
-/// `NR`-wide tile (or up to 4 vectors for a few rows, [`whole_width`]), in [`vector_tile`]s of `V = cols / NARROW` vectors (rounded up) a row
-/// and as many rows as fill the accumulators (with AVX-512: 12 rows of 2 vectors, 8 of 3,
-/// 6 of 4), the rows split as evenly as they come.
+/// `NR`-wide tile (or up to [`TILE_VECTORS`] for a few rows, [`whole_width`]), in
+/// [`vector_tile`]s of `V = cols / NARROW` vectors (rounded up) a row and as many rows as
+/// fill the accumulators (with AVX-512: 12 rows of 2 vectors, 8 of 3, 6 of 4), the rows
+/// split as evenly as they come.
 ///
 /// Why: as tiles of one vector (the last overlapping the one before), each kept at most
 /// `MR` accumulators, fewer than the FMA units need, and each read all of `A`. Project 2's
@@ -246,7 +250,8 @@ fn vector_tiles<const M: usize, const K: usize, const N: usize>(
         match vectors {
             2 => by_rows!(2: 1 2 3 4 5 6 7 8 9 10 11 12),
             3 => by_rows!(3: 1 2 3 4 5 6 7 8),
-            _ => by_rows!(4: 1 2 3 4 5 6),
+            TILE_VECTORS => by_rows!(4: 1 2 3 4 5 6),
+            _ => unreachable!("{vectors} vectors a row"),
         }
         m0 += rows;
     }
@@ -294,9 +299,9 @@ fn vector_tile<const R: usize, const V: usize, const K: usize, const N: usize>(
 
 /// Rows `m0..m0 + R` of `C`, columns `0..cols`, in tiles across the columns: `NR` wide,
 /// then one vector wide; the columns left after those (fewer than a vector) go in one more
-/// tile that ends at the last column and overlaps the tiles before it, of which it keeps only its new
-/// columns (the products of the overlap, read from the already updated `C`, are thrown
-/// away). Only a matrix narrower than one vector is done one column at a time.
+/// tile that ends at the last column and overlaps the tiles before it, of which it keeps
+/// only its new columns (the products of the overlap, read from the already updated `C`,
+/// are thrown away). Only a matrix narrower than one vector is done one column at a time.
 ///
 /// Why the overlapping tile: `N = 25` (Project 2's layers) had been 16 + 8 columns, then
 /// one column in scalar registers whose `R` chains waited on each other; with the last
