@@ -1,5 +1,6 @@
 //! Softmax cross-entropy on logits.
 
+use crate::math::exp::exp_in_place;
 use crate::tensor::{Batch, Zeroable};
 
 /// Softmax cross-entropy on raw logits, averaged over the batch (PyTorch's
@@ -36,17 +37,25 @@ impl<const B: usize, const N: usize> CrossEntropyLoss<B, N> {
         labels: &[usize; B],
         weight: f32,
     ) -> f32 {
+        // The shifted logits `z - max z` of every row, then their exponentials in one pass
+        // over the batch (rows of 2 or 10 classes are too short to vectorise alone).
+        for (z, g) in logits.iter().zip(&mut self.grad) {
+            let shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            for (gk, &zk) in g.iter_mut().zip(z) {
+                *gk = zk - shift;
+            }
+        }
+        exp_in_place(self.grad.as_flattened_mut());
         let mut total = 0.0f32;
         for ((z, &label), g) in logits.iter().zip(labels).zip(&mut self.grad) {
             assert!(label < N, "class label {label} is not below {N}");
             let shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
             let top = z.iter().position(|&v| v == shift).unwrap_or(0);
             let (mut sum, mut others) = (0.0, 0.0);
-            for (k, (gk, &zk)) in g.iter_mut().zip(z).enumerate() {
-                *gk = libm::expf(zk - shift);
-                sum += *gk;
+            for (k, &gk) in g.iter().enumerate() {
+                sum += gk;
                 if k != top {
-                    others += *gk;
+                    others += gk;
                 }
             }
             // log(sum) - (z[label] - shift) with log(sum) = log1p(others): no large terms
