@@ -38,19 +38,21 @@ impl<const B: usize, const N: usize> CrossEntropyLoss<B, N> {
         weight: f32,
     ) -> f32 {
         // The shifted logits `z - max z` of every row, then their exponentials in one pass
-        // over the batch (rows of 2 or 10 classes are too short to vectorise alone).
-        for (z, g) in logits.iter().zip(&mut self.grad) {
-            let shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        // over the batch (rows of 2 or 10 classes are too short to vectorise alone). Each
+        // row's shift and the position of its maximum are kept for the sums below.
+        let mut tops = [(0.0f32, 0usize); B];
+        for ((z, g), (shift, top)) in logits.iter().zip(&mut self.grad).zip(&mut tops) {
+            *shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            *top = z.iter().position(|&v| v == *shift).unwrap_or(0);
             for (gk, &zk) in g.iter_mut().zip(z) {
-                *gk = zk - shift;
+                *gk = zk - *shift;
             }
         }
         exp_in_place(self.grad.as_flattened_mut());
         let mut total = 0.0f32;
-        for ((z, &label), g) in logits.iter().zip(labels).zip(&mut self.grad) {
+        let rows = logits.iter().zip(labels).zip(&mut self.grad).zip(tops);
+        for (((z, &label), g), (shift, top)) in rows {
             assert!(label < N, "class label {label} is not below {N}");
-            let shift = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            let top = z.iter().position(|&v| v == shift).unwrap_or(0);
             let (mut sum, mut others) = (0.0, 0.0);
             for (k, &gk) in g.iter().enumerate() {
                 sum += gk;
