@@ -30,7 +30,7 @@ pub fn matmul_acc<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
     b: &[[f32; N]; K],
 ) {
-    gemm::<M, K, N>(c, None, |m, k| a[m][k], b, N)
+    gemm::<M, K, N, true>(c, None, |m, k| a[m][k], b)
 }
 
 /// `C = 1 r + A B`: every row of `C` is `row` plus that row of `A B` (a layer's bias, or
@@ -43,14 +43,14 @@ pub fn matmul_from_row<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
     b: &[[f32; N]; K],
 ) {
-    if narrow(M, N) {
+    if Plan::<M, N, true>::NARROW {
         // With `A` transposed first, so that `Aᵀ` is read by rows.
         let mut a_t = [[0.0; M]; K];
         transpose(&mut a_t, a);
         let c_t = core::array::from_fn(|n| [row[n]; M]);
         transposed_product(c, c_t, &a_t, b);
     } else {
-        gemm::<M, K, N>(c, Some(row), |m, k| a[m][k], b, N)
+        gemm::<M, K, N, true>(c, Some(row), |m, k| a[m][k], b)
     }
 }
 
@@ -64,18 +64,18 @@ pub fn matmul_at_acc<const M: usize, const K: usize, const N: usize>(
     a_t: &[[f32; M]; K],
     b: &[[f32; N]; K],
 ) {
-    if narrow(M, N) || fuller_across(M, N) {
+    if Plan::<M, N, true>::ACROSS {
         let mut c_t = [[0.0; M]; N];
         transpose(&mut c_t, c);
         transposed_product(c, c_t, a_t, b);
-    } else if by_columns(M, N) {
-        let vectors = N - leftover(N);
-        gemm::<M, K, N>(c, None, |m, k| a_t[k][m], b, vectors);
-        for n in vectors..N {
+    } else if Plan::<M, N, true>::BY_COLUMNS {
+        // The whole vectors in tiles, the rest down the rows.
+        gemm::<M, K, N, false>(c, None, |m, k| a_t[k][m], b);
+        for n in Plan::<M, N, false>::COLS..N {
             column(c, a_t, b, n);
         }
     } else {
-        gemm::<M, K, N>(c, None, |m, k| a_t[k][m], b, N)
+        gemm::<M, K, N, true>(c, None, |m, k| a_t[k][m], b)
     }
 }
 
@@ -150,42 +150,116 @@ fn transposed_product<const M: usize, const K: usize, const N: usize>(
     a_t: &[[f32; M]; K],
     b: &[[f32; N]; K],
 ) {
-    gemm::<N, K, M>(&mut c_t, None, |n, k| b[k][n], a_t, M);
+    gemm::<N, K, M, true>(&mut c_t, None, |n, k| b[k][n], a_t);
     transpose(c, &c_t);
 }
 
-/// Columns `0..cols` of `C` (or `start`) `+ A B`, in blocks of at most `MR` rows, as even
-/// as they come: 20 rows are 5 + 5 + 5 + 5, not 6 + 6 + 6 + 2, whose last block would hold
-/// too few independent chains to keep the FMA units busy (measured on an AMD EPYC Zen 3,
-/// Project 2's 25 x 25 layer at batch 20: forward product 388-395 -> 355 ns, weight
-/// gradient 410-413 -> 373 ns).
+/// The choices of the matrix kernels for a product whose `C` is `M x N`, as constants
+/// (`WHOLE`: all `N` columns in tiles; otherwise only the whole vectors, the rest going
+/// down the rows, [`by_columns`]).
+///
+/// Why constants: a `match` or `if` on a constant is settled when the shape is
+/// instantiated, so the compiler instantiates only the tiles the shape takes, where a
+/// `match` on a value computed at run time from the same constants instantiates every arm
+/// (26 [`vector_tile`]s and 18 [`tile`]s for each shape and each way of reading `A`) and
+/// leaves LLVM to remove all but one or two after inlining them. The products are the
+/// same, to the bit; the build is not. Measured on an AMD EPYC Zen 3 (`cargo llvm-lines`,
+/// lines of LLVM IR before optimisation): `minidl`'s unit tests 6.0 -> 1.15 million, the
+/// host's library (release) 5.3 -> 1.37 million, where the tiles had been three quarters
+/// of it; building `minidl`'s unit tests took 241 s of CPU before and 50 s after.
+struct Plan<const M: usize, const N: usize, const WHOLE: bool>;
+
+impl<const M: usize, const N: usize, const WHOLE: bool> Plan<M, N, WHOLE> {
+    /// Columns of `C` the tiles compute.
+    const COLS: usize = if WHOLE { N } else { N - leftover(N) };
+    /// `C += Aᵀ B` as `(Cᵀ + Bᵀ A)ᵀ` ([`narrow`]; with [`fuller_across`], `ACROSS`).
+    const NARROW: bool = narrow(M, N);
+    const ACROSS: bool = narrow(M, N) || fuller_across(M, N);
+    const BY_COLUMNS: bool = by_columns(M, N);
+
+    /// [`vector_tiles`] rather than [`row_block`]s (not on scalar FPUs, whose tiles were
+    /// measured on the Cortex-M4F).
+    const VECTOR_TILES: bool =
+        target::LANES > 1 && NARROW < Self::COLS && (Self::COLS < NR || whole_width(M, Self::COLS));
+
+    /// Row blocks of at most `MR` rows, as even as they come: the first `TALL` blocks have
+    /// `ROWS + 1` rows (`TALL_ROWS`), the others `ROWS`.
+    const BLOCKS: usize = M.div_ceil(MR);
+    const ROWS: usize = M / max1(Self::BLOCKS);
+    const TALL: usize = M % max1(Self::BLOCKS);
+    const TALL_ROWS: usize = Self::ROWS + 1;
+    const HAS_TALL: bool = Self::TALL > 0;
+
+    /// A [`row_block`]'s tiles across the columns: `NR` wide up to `WIDE`, then (or
+    /// instead) an `NR`-wide tile overlapping the last (`WIDE_LAST`); else one vector wide
+    /// up to `VECTORS_END`, then one overlapping the last (`NARROW_LAST`); else one column
+    /// at a time up to `COLS` (`SCALAR`).
+    const WIDE: usize = Self::COLS - Self::COLS % NR;
+    const HAS_WIDE: bool = Self::WIDE > 0;
+    const WIDE_LAST: bool = Self::COLS >= NR && Self::COLS - Self::WIDE > NARROW;
+    const VECTORS_END: usize = Self::WIDE + (Self::COLS - Self::WIDE) / NARROW * NARROW;
+    const HAS_VECTORS: bool = Self::VECTORS_END > Self::WIDE;
+    const NARROW_LAST: bool = Self::COLS >= NARROW && Self::VECTORS_END < Self::COLS;
+    const SCALAR: bool = Self::VECTORS_END < Self::COLS;
+
+    /// [`vector_tiles`]: `VECTORS` vectors a row, in blocks of as many rows as fill the
+    /// accumulators, as even as they come (`V_TALL` blocks of `V_ROWS + 1`, then `V_ROWS`).
+    const VECTORS: usize = Self::COLS.div_ceil(NARROW);
+    const V_BLOCKS: usize = M.div_ceil(max1(target::ACCUMULATORS / max1(Self::VECTORS)));
+    const V_ROWS: usize = M / max1(Self::V_BLOCKS);
+    const V_TALL: usize = M % max1(Self::V_BLOCKS);
+    const V_TALL_ROWS: usize = Self::V_ROWS + 1;
+    const V_HAS_TALL: bool = Self::V_TALL > 0;
+}
+
+/// `n`, or 1 for 0: a divisor for the constants of shapes that do not use them.
+const fn max1(n: usize) -> usize {
+    if n == 0 {
+        1
+    } else {
+        n
+    }
+}
+
+/// Columns `0..cols` of `C` (or `start`) `+ A B` (`cols` is [`Plan::COLS`]), in blocks of
+/// at most `MR` rows, as even as they come: 20 rows are 5 + 5 + 5 + 5, not 6 + 6 + 6 + 2,
+/// whose last block would hold too few independent chains to keep the FMA units busy
+/// (measured on an AMD EPYC Zen 3, Project 2's 25 x 25 layer at batch 20: forward product
+/// 388-395 -> 355 ns, weight gradient 410-413 -> 373 ns).
 #[inline(always)]
-fn gemm<const M: usize, const K: usize, const N: usize>(
+fn gemm<const M: usize, const K: usize, const N: usize, const WHOLE: bool>(
     c: &mut [[f32; N]; M],
     start: Option<&[f32; N]>,
     a: impl Fn(usize, usize) -> f32 + Copy,
     b: &[[f32; N]; K],
-    cols: usize,
 ) {
-    if target::LANES > 1 && NARROW < cols && (cols < NR || whole_width(M, cols)) {
-        // (Not on scalar FPUs, whose tiles were measured on the Cortex-M4F.)
-        return vector_tiles::<M, K, N>(c, start, a, b, cols);
+    if Plan::<M, N, WHOLE>::VECTOR_TILES {
+        return vector_tiles::<M, K, N, WHOLE>(c, start, a, b);
     }
-    let blocks = M.div_ceil(MR);
     let mut m0 = 0;
-    for block in 0..blocks {
-        // The first `M % blocks` blocks take one row more (a constant per shape and block).
-        let rows = M / blocks + usize::from(block < M % blocks);
-        match rows {
-            1 => row_block::<1, M, K, N>(c, start, a, b, m0, cols),
-            2 => row_block::<2, M, K, N>(c, start, a, b, m0, cols),
-            3 => row_block::<3, M, K, N>(c, start, a, b, m0, cols),
-            4 => row_block::<4, M, K, N>(c, start, a, b, m0, cols),
-            5 => row_block::<5, M, K, N>(c, start, a, b, m0, cols),
-            _ => row_block::<MR, M, K, N>(c, start, a, b, m0, cols),
-        }
-        m0 += rows;
+    // `count` blocks of `rows` rows each, `rows` a constant of the shape (see [`Plan`]).
+    macro_rules! blocks {
+        ($rows:path, $count:expr) => {
+            for _ in 0..$count {
+                match $rows {
+                    1 => row_block::<1, M, K, N, WHOLE>(c, start, a, b, m0),
+                    2 => row_block::<2, M, K, N, WHOLE>(c, start, a, b, m0),
+                    3 => row_block::<3, M, K, N, WHOLE>(c, start, a, b, m0),
+                    4 => row_block::<4, M, K, N, WHOLE>(c, start, a, b, m0),
+                    5 => row_block::<5, M, K, N, WHOLE>(c, start, a, b, m0),
+                    _ => row_block::<MR, M, K, N, WHOLE>(c, start, a, b, m0),
+                }
+                m0 += $rows;
+            }
+        };
     }
+    if Plan::<M, N, WHOLE>::HAS_TALL {
+        blocks!(Plan::<M, N, WHOLE>::TALL_ROWS, Plan::<M, N, WHOLE>::TALL);
+    }
+    blocks!(
+        Plan::<M, N, WHOLE>::ROWS,
+        Plan::<M, N, WHOLE>::BLOCKS - Plan::<M, N, WHOLE>::TALL
+    );
 }
 
 /// Whether all `m` rows (fewer than `MR`) of `cols` columns, up to [`TILE_VECTORS`], fit in one
@@ -222,39 +296,49 @@ const TILE_VECTORS: usize = 4;
 /// vectors and more, unchanged at 0.036 s). With AVX2 the digit classifiers' 10 outputs
 /// take it (6 rows by 2 vectors instead of twice 6 by 1).
 #[inline(always)]
-fn vector_tiles<const M: usize, const K: usize, const N: usize>(
+fn vector_tiles<const M: usize, const K: usize, const N: usize, const WHOLE: bool>(
     c: &mut [[f32; N]; M],
     start: Option<&[f32; N]>,
     a: impl Fn(usize, usize) -> f32 + Copy,
     b: &[[f32; N]; K],
-    cols: usize,
 ) {
-    let vectors = cols.div_ceil(NARROW);
-    let most = target::ACCUMULATORS / vectors;
-    let blocks = M.div_ceil(most);
     let mut m0 = 0;
-    for block in 0..blocks {
-        let rows = M / blocks + usize::from(block < M % blocks);
-        let at = (m0, cols);
-        // Every tile this build's accumulators hold (rows x vectors at most 24: AVX-512
-        // and NEON; 12 with AVX2, whose `NR` allows two vectors but for the few rows of
-        // `whole_width`, 4 of 3 vectors or 3 of 4).
-        macro_rules! by_rows {
-            ($v:literal: $($r:literal)*) => {
-                match rows {
-                    $($r => vector_tile::<$r, $v, K, N>(c, start, a, b, at),)*
-                    _ => unreachable!("{rows} rows of {} vectors", $v),
-                }
-            };
-        }
-        match vectors {
-            2 => by_rows!(2: 1 2 3 4 5 6 7 8 9 10 11 12),
-            3 => by_rows!(3: 1 2 3 4 5 6 7 8),
-            TILE_VECTORS => by_rows!(4: 1 2 3 4 5 6),
-            _ => unreachable!("{vectors} vectors a row"),
-        }
-        m0 += rows;
+    let cols = Plan::<M, N, WHOLE>::COLS;
+    // `count` blocks of `rows` rows each, in tiles of `vectors` vectors a row, both
+    // constants of the shape (see [`Plan`]). Every tile this build's accumulators hold
+    // (rows x vectors at most 24: AVX-512 and NEON; 12 with AVX2, whose `NR` allows two
+    // vectors but for the few rows of `whole_width`, 4 of 3 vectors or 3 of 4).
+    macro_rules! by_rows {
+        ($rows:path, $v:literal: $($r:literal)*) => {
+            match $rows {
+                $($r => vector_tile::<$r, $v, K, N>(c, start, a, b, (m0, cols)),)*
+                _ => unreachable!("{} rows of {} vectors", $rows, $v),
+            }
+        };
     }
+    macro_rules! blocks {
+        ($rows:path, $count:expr) => {
+            for _ in 0..$count {
+                match Plan::<M, N, WHOLE>::VECTORS {
+                    2 => by_rows!($rows, 2: 1 2 3 4 5 6 7 8 9 10 11 12),
+                    3 => by_rows!($rows, 3: 1 2 3 4 5 6 7 8),
+                    TILE_VECTORS => by_rows!($rows, 4: 1 2 3 4 5 6),
+                    _ => unreachable!("{} vectors a row", Plan::<M, N, WHOLE>::VECTORS),
+                }
+                m0 += $rows;
+            }
+        };
+    }
+    if Plan::<M, N, WHOLE>::V_HAS_TALL {
+        blocks!(
+            Plan::<M, N, WHOLE>::V_TALL_ROWS,
+            Plan::<M, N, WHOLE>::V_TALL
+        );
+    }
+    blocks!(
+        Plan::<M, N, WHOLE>::V_ROWS,
+        Plan::<M, N, WHOLE>::V_BLOCKS - Plan::<M, N, WHOLE>::V_TALL
+    );
 }
 
 /// Rows `m0..m0 + R` of `C`, columns `0..cols` (more than `(V - 1)` vectors, at most `V`),
@@ -308,28 +392,32 @@ fn vector_tile<const R: usize, const V: usize, const K: usize, const N: usize>(
 /// 16 columns redone as one tile, a Project 2 round took 0.056-0.058 s instead of
 /// 0.058-0.059 s (measured on an AMD EPYC Zen 3, three runs each, back to back).
 #[inline(always)]
-fn row_block<const R: usize, const M: usize, const K: usize, const N: usize>(
+fn row_block<const R: usize, const M: usize, const K: usize, const N: usize, const WHOLE: bool>(
     c: &mut [[f32; N]; M],
     start: Option<&[f32; N]>,
     a: impl Fn(usize, usize) -> f32 + Copy,
     b: &[[f32; N]; K],
     m0: usize,
-    cols: usize,
 ) {
-    // Every bound below is a constant of the shape.
-    let wide = cols - cols % NR;
-    for n0 in (0..wide).step_by(NR) {
-        tile::<R, NR, K, N>(c, start, a, b, (m0, n0), 0);
+    // Every bound and every condition below is a constant of the shape (see [`Plan`]).
+    let cols = Plan::<M, N, WHOLE>::COLS;
+    let wide = Plan::<M, N, WHOLE>::WIDE;
+    if Plan::<M, N, WHOLE>::HAS_WIDE {
+        for n0 in (0..wide).step_by(NR) {
+            tile::<R, NR, K, N>(c, start, a, b, (m0, n0), 0);
+        }
     }
-    if cols >= NR && cols - wide > NARROW {
+    if Plan::<M, N, WHOLE>::WIDE_LAST {
         tile::<R, NR, K, N>(c, start, a, b, (m0, cols - NR), wide - (cols - NR));
         return;
     }
-    let vectors = wide + (cols - wide) / NARROW * NARROW;
-    for n0 in (wide..vectors).step_by(NARROW) {
-        tile::<R, NARROW, K, N>(c, start, a, b, (m0, n0), 0);
+    let vectors = Plan::<M, N, WHOLE>::VECTORS_END;
+    if Plan::<M, N, WHOLE>::HAS_VECTORS {
+        for n0 in (wide..vectors).step_by(NARROW) {
+            tile::<R, NARROW, K, N>(c, start, a, b, (m0, n0), 0);
+        }
     }
-    if cols >= NARROW && vectors < cols {
+    if Plan::<M, N, WHOLE>::NARROW_LAST {
         tile::<R, NARROW, K, N>(
             c,
             start,
@@ -340,8 +428,10 @@ fn row_block<const R: usize, const M: usize, const K: usize, const N: usize>(
         );
         return;
     }
-    for n0 in vectors..cols {
-        tile::<R, 1, K, N>(c, start, a, b, (m0, n0), 0);
+    if Plan::<M, N, WHOLE>::SCALAR {
+        for n0 in vectors..cols {
+            tile::<R, 1, K, N>(c, start, a, b, (m0, n0), 0);
+        }
     }
 }
 
