@@ -174,7 +174,7 @@ impl<const M: usize, const N: usize, const WHOLE: bool> Plan<M, N, WHOLE> {
     const COLS: usize = if WHOLE { N } else { N - leftover(N) };
     /// `C += Aᵀ B` as `(Cᵀ + Bᵀ A)ᵀ` ([`narrow`]; with [`fuller_across`], `ACROSS`).
     const NARROW: bool = narrow(M, N);
-    const ACROSS: bool = narrow(M, N) || fuller_across(M, N);
+    const ACROSS: bool = Self::NARROW || fuller_across(M, N);
     const BY_COLUMNS: bool = by_columns(M, N);
 
     /// [`vector_tiles`] rather than [`row_block`]s (not on scalar FPUs, whose tiles were
@@ -182,9 +182,15 @@ impl<const M: usize, const N: usize, const WHOLE: bool> Plan<M, N, WHOLE> {
     const VECTOR_TILES: bool =
         target::LANES > 1 && NARROW < Self::COLS && (Self::COLS < NR || whole_width(M, Self::COLS));
 
-    /// Row blocks of at most `MR` rows, as even as they come: the first `TALL` blocks have
-    /// `ROWS + 1` rows (`TALL_ROWS`), the others `ROWS`.
-    const BLOCKS: usize = M.div_ceil(MR);
+    /// The rows of `C` in blocks of at most `MOST_ROWS` (`MR` for [`row_block`]s, as many as
+    /// the accumulators hold for [`vector_tiles`]), as even as they come: the first `TALL`
+    /// blocks have `ROWS + 1` rows (`TALL_ROWS`), the others `ROWS`.
+    const MOST_ROWS: usize = if Self::VECTOR_TILES {
+        target::ACCUMULATORS / max1(Self::VECTORS)
+    } else {
+        MR
+    };
+    const BLOCKS: usize = M.div_ceil(Self::MOST_ROWS);
     const ROWS: usize = M / max1(Self::BLOCKS);
     const TALL: usize = M % max1(Self::BLOCKS);
     const TALL_ROWS: usize = Self::ROWS + 1;
@@ -202,14 +208,8 @@ impl<const M: usize, const N: usize, const WHOLE: bool> Plan<M, N, WHOLE> {
     const NARROW_LAST: bool = Self::COLS >= NARROW && Self::VECTORS_END < Self::COLS;
     const SCALAR: bool = Self::VECTORS_END < Self::COLS;
 
-    /// [`vector_tiles`]: `VECTORS` vectors a row, in blocks of as many rows as fill the
-    /// accumulators, as even as they come (`V_TALL` blocks of `V_ROWS + 1`, then `V_ROWS`).
+    /// [`vector_tiles`]: `VECTORS` vectors a row.
     const VECTORS: usize = Self::COLS.div_ceil(NARROW);
-    const V_BLOCKS: usize = M.div_ceil(max1(target::ACCUMULATORS / max1(Self::VECTORS)));
-    const V_ROWS: usize = M / max1(Self::V_BLOCKS);
-    const V_TALL: usize = M % max1(Self::V_BLOCKS);
-    const V_TALL_ROWS: usize = Self::V_ROWS + 1;
-    const V_HAS_TALL: bool = Self::V_TALL > 0;
 }
 
 /// `n`, or 1 for 0: a divisor for the constants of shapes that do not use them.
@@ -329,15 +329,12 @@ fn vector_tiles<const M: usize, const K: usize, const N: usize, const WHOLE: boo
             }
         };
     }
-    if Plan::<M, N, WHOLE>::V_HAS_TALL {
-        blocks!(
-            Plan::<M, N, WHOLE>::V_TALL_ROWS,
-            Plan::<M, N, WHOLE>::V_TALL
-        );
+    if Plan::<M, N, WHOLE>::HAS_TALL {
+        blocks!(Plan::<M, N, WHOLE>::TALL_ROWS, Plan::<M, N, WHOLE>::TALL);
     }
     blocks!(
-        Plan::<M, N, WHOLE>::V_ROWS,
-        Plan::<M, N, WHOLE>::V_BLOCKS - Plan::<M, N, WHOLE>::V_TALL
+        Plan::<M, N, WHOLE>::ROWS,
+        Plan::<M, N, WHOLE>::BLOCKS - Plan::<M, N, WHOLE>::TALL
     );
 }
 
