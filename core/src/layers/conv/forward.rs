@@ -65,6 +65,10 @@ impl<
         border
     };
 
+    /// `!HAS_BORDER_PIXELS`, as a constant a branch can test: where it holds, the one-pixel
+    /// paths are not compiled at all.
+    pub(super) const NO_BORDER_PIXELS: bool = !Self::HAS_BORDER_PIXELS;
+
     /// Whether the PIXELS outputs starting at column `ox` are all inside the output and read
     /// only real (not padding) input columns, so the blocked kernel applies.
     #[inline(always)]
@@ -88,7 +92,7 @@ impl<
             let rows = Self::taps(oy, H);
             let mut ox = 0;
             while ox < OW {
-                if Self::block_is_interior(ox) {
+                if Self::NO_BORDER_PIXELS || Self::block_is_interior(ox) {
                     let out_rows = map(outs.each_mut(), |out| &mut out[oy]);
                     Self::forward_blocks(
                         (weight, bias),
@@ -105,7 +109,7 @@ impl<
                     let outs = map(outs.each_mut(), |out| &mut out[oy][ox]);
                     let at = (oy, ox, rows.clone());
                     match NI {
-                        2 if CO.is_multiple_of(TWO) => {
+                        2 if Self::PIXEL_PAIRS_IN_BLOCKS => {
                             Self::forward_pixel::<TWO, NI>((weight, bias), images, outs, at)
                         }
                         _ => Self::forward_pixel::<CO, NI>((weight, bias), images, outs, at),
@@ -155,39 +159,54 @@ impl<
         at: (usize, usize),
         rows: core::ops::Range<usize>,
     ) {
-        if Self::TWO_IMAGE_TILES && NI == 2 {
-            // (`NI` is 2 here: the tile's `2 * PIXELS` rows are `NI * PIXELS`.)
-            if CO.is_multiple_of(PAIR_CHANNEL_BLOCK) {
-                Self::forward_block::<PAIR_CHANNEL_BLOCK, NI, { 2 * PIXELS }>(
-                    parameters, images, out_rows, at, rows,
-                );
-            } else {
-                Self::forward_block::<CO, NI, { 2 * PIXELS }>(
-                    parameters, images, out_rows, at, rows,
-                );
-            }
-        } else {
-            for (image, out_row) in images.into_iter().zip(out_rows) {
-                if CO.is_multiple_of(CHANNEL_BLOCK) {
-                    Self::forward_block::<CHANNEL_BLOCK, 1, PIXELS>(
-                        parameters,
-                        [image],
-                        [out_row],
-                        at,
-                        rows.clone(),
+        // Every branch on a constant (`NI` and the shape's), so that only the tiles a shape
+        // takes are compiled (as in the weight gradient's `WEIGHT_LOOP`).
+        match NI {
+            // (The tile's `2 * PIXELS` rows are `NI * PIXELS`.)
+            2 if Self::TWO_IMAGE_TILES => {
+                if Self::PAIR_CHANNEL_BLOCKS {
+                    Self::forward_block::<PAIR_CHANNEL_BLOCK, NI, { 2 * PIXELS }>(
+                        parameters, images, out_rows, at, rows,
                     );
                 } else {
-                    Self::forward_block::<CO, 1, PIXELS>(
-                        parameters,
-                        [image],
-                        [out_row],
-                        at,
-                        rows.clone(),
+                    Self::forward_block::<CO, NI, { 2 * PIXELS }>(
+                        parameters, images, out_rows, at, rows,
                     );
+                }
+            }
+            _ => {
+                for (image, out_row) in images.into_iter().zip(out_rows) {
+                    if Self::CHANNEL_BLOCKS {
+                        Self::forward_block::<CHANNEL_BLOCK, 1, PIXELS>(
+                            parameters,
+                            [image],
+                            [out_row],
+                            at,
+                            rows.clone(),
+                        );
+                    } else {
+                        Self::forward_block::<CO, 1, PIXELS>(
+                            parameters,
+                            [image],
+                            [out_row],
+                            at,
+                            rows.clone(),
+                        );
+                    }
                 }
             }
         }
     }
+
+    /// Whether the output channels come in whole [`CHANNEL_BLOCK`]s (else one block of all
+    /// `CO`), one image a tile.
+    const CHANNEL_BLOCKS: bool = CO.is_multiple_of(CHANNEL_BLOCK);
+
+    /// Whether they come in whole [`PAIR_CHANNEL_BLOCK`]s, two images a tile.
+    const PAIR_CHANNEL_BLOCKS: bool = CO.is_multiple_of(PAIR_CHANNEL_BLOCK);
+
+    /// Whether two images' one-pixel path takes blocks of output channels (else all `CO`).
+    const PIXEL_PAIRS_IN_BLOCKS: bool = CO.is_multiple_of(target::channel_block(2));
 
     /// `PIXELS` outputs of each of `NI` images at once (`R = NI * PIXELS` rows of
     /// accumulators), `CB` output channels at a time: each piece of a weight row is loaded

@@ -63,37 +63,33 @@ impl<
         grad_images: &[Image<OH, OW, CO>; NI],
         gi_images: &mut [Image<H, W, CI>; NI],
     ) {
-        // Which pixels take the tiles depends on CI only, never on the target, so every
-        // target adds the same terms in the same order. From 8 channels (it was 16 until
-        // `tiny`'s conv2, 8 -> 16, took the one-pixel path on a Cortex-M4 at 3.7
-        // instructions per multiply-add; 1.6 tiled).
-        let tiled = CI.is_multiple_of(8) && CI <= 64;
+        // Every branch below on a constant of the shape, as in the weight gradient's
+        // `WEIGHT_LOOP`: only the tiles the shape takes are compiled.
         for oy in 0..OH {
             let mut ox = 0;
             while ox < OW {
-                if tiled && Self::block_is_interior(ox) {
+                if Self::INPUT_TILES && (Self::NO_BORDER_PIXELS || Self::block_is_interior(ox)) {
                     // PIXELS input pixels by all CI channels (of NI images) in registers;
                     // each row of the transposed kernel is loaded once for all of them.
                     let g: [&[[f32; CO]; PIXELS]; NI] = map(grad_images.each_ref(), |image| {
                         image[oy][ox..ox + PIXELS].try_into().expect("block")
                     });
-                    let whole_blocks = CI.is_multiple_of(CHANNEL_BLOCK);
-                    if whole_blocks || Self::ROWS_AT_ONCE > 1 {
+                    if Self::ONE_IMAGE_A_TILE {
                         // One image's tile fills the registers already: a channel block's,
                         // or that of several kernel rows of taps.
                         for (g, gi_image) in g.into_iter().zip(gi_images.iter_mut()) {
                             let (w, g, gi) = (&self.weight_t, [g], core::array::from_mut(gi_image));
-                            match (whole_blocks, Self::ROWS_AT_ONCE) {
-                                (true, _) => Self::input_gradient_block::<CHANNEL_BLOCK, 1, 1>(
+                            if Self::WHOLE_CHANNEL_BLOCKS {
+                                Self::input_gradient_block::<CHANNEL_BLOCK, 1, 1>(
                                     w,
                                     g,
                                     gi,
                                     (oy, ox),
-                                ),
-                                (false, 3) => {
-                                    Self::input_gradient_block::<CI, 1, 3>(w, g, gi, (oy, ox))
-                                }
-                                _ => Self::input_gradient_block::<CI, 1, 2>(w, g, gi, (oy, ox)),
+                                );
+                            } else if Self::THREE_ROWS_AT_ONCE {
+                                Self::input_gradient_block::<CI, 1, 3>(w, g, gi, (oy, ox));
+                            } else {
+                                Self::input_gradient_block::<CI, 1, 2>(w, g, gi, (oy, ox));
                             }
                         }
                     } else {
@@ -113,6 +109,22 @@ impl<
             }
         }
     }
+
+    /// Whether the input gradient's interior pixels take the tiles: it depends on `CI`
+    /// only, never on the target, so every target adds the same terms in the same order.
+    /// From 8 channels (it was 16 until `tiny`'s conv2, 8 -> 16, took the one-pixel path on
+    /// a Cortex-M4 at 3.7 instructions per multiply-add; 1.6 tiled).
+    const INPUT_TILES: bool = CI.is_multiple_of(8) && CI <= 64;
+
+    /// Whether the input channels come in whole channel blocks, one image a tile.
+    const WHOLE_CHANNEL_BLOCKS: bool = CI.is_multiple_of(CHANNEL_BLOCK);
+
+    /// Whether one image fills a tile (whole channel blocks, or several kernel rows of
+    /// taps), rather than two images sharing one.
+    const ONE_IMAGE_A_TILE: bool = Self::WHOLE_CHANNEL_BLOCKS || Self::ROWS_AT_ONCE > 1;
+
+    /// [`Self::ROWS_AT_ONCE`] is 3 (else 2, where one image fills a tile of `CI` channels).
+    const THREE_ROWS_AT_ONCE: bool = Self::ROWS_AT_ONCE == 3;
 
     /// Kernel rows whose taps [`Self::input_gradient_block`] takes together on the tiled
     /// path for fewer input channels than a channel block (`CB = CI`, one image at a time):
@@ -221,19 +233,26 @@ impl<
         ox: usize,
         gi_images: &mut [Image<H, W, CI>; NI],
     ) {
-        // Four partial sums per image: 4 x NI rows of accumulators.
+        // Four partial sums per image: 4 x NI rows of accumulators. (`NI` and the guards
+        // are constants: only the block the shape takes is compiled.)
         const ONE: usize = target::channel_block(4);
         const TWO: usize = target::channel_block(8);
         match NI {
-            1 if CI.is_multiple_of(ONE) => {
+            1 if Self::PIXEL_BLOCKS_OF_ONE => {
                 self.input_gradient_pixel_block::<ONE, NI>(g, oy, ox, gi_images)
             }
-            2 if CI.is_multiple_of(TWO) => {
+            2 if Self::PIXEL_BLOCKS_OF_TWO => {
                 self.input_gradient_pixel_block::<TWO, NI>(g, oy, ox, gi_images)
             }
             _ => self.input_gradient_pixel_block::<CI, NI>(g, oy, ox, gi_images),
         }
     }
+
+    /// Whether one image's pixel takes blocks of input channels (else all `CI` at once).
+    const PIXEL_BLOCKS_OF_ONE: bool = CI.is_multiple_of(target::channel_block(4));
+
+    /// Whether two images' pixel takes blocks of input channels (else all `CI` at once).
+    const PIXEL_BLOCKS_OF_TWO: bool = CI.is_multiple_of(target::channel_block(8));
 
     /// [`input_gradient_pixel`](Self::input_gradient_pixel), `CB` input channels at a time:
     /// every input element adds its terms in the same order whatever `CB` and `NI`.

@@ -43,6 +43,66 @@ use crate::tensor::{Image, Images};
 /// one image): about the 32 KiB L1 data cache; measured in the module's documentation.
 const CHUNK_BYTES: usize = 40 * 1024;
 
+/// The values of [`Conv2d::WEIGHT_LOOP`], one per loop of the weight gradient.
+mod weight_loop {
+    use crate::kernels::target;
+
+    /// [`Conv2d::weight_gradient_tiles`](super::Conv2d) of `target::GRAD_ROWS` rows.
+    pub const TILES: usize = 0;
+    /// `weight_gradient_rows::<32>`.
+    pub const ROWS_OF_32: usize = 1;
+    /// `weight_gradient_rows::<16>`.
+    pub const ROWS_OF_16: usize = 2;
+    /// `weight_gradient_tiled::<4, NARROW_BLOCK>`.
+    pub const NARROW: usize = 3;
+    /// `weight_gradient_tiled::<1, ONE_BLOCK>`.
+    pub const ONE_CHANNEL: usize = 4;
+    /// `weight_gradient_tiled::<2, TWO_BLOCK>`.
+    pub const TWO_CHANNELS: usize = 5;
+    /// `weight_gradient_in_registers`.
+    pub const IN_REGISTERS: usize = 6;
+    /// `weight_gradient_by_pixel`, the plain loop.
+    pub const BY_PIXEL: usize = 7;
+
+    /// Output channels a tile of [`NARROW`], [`ONE_CHANNEL`] and [`TWO_CHANNELS`].
+    pub const NARROW_BLOCK: usize = target::channel_block(4);
+    /// See [`NARROW_BLOCK`].
+    pub const ONE_BLOCK: usize = target::channel_block(1);
+    /// See [`NARROW_BLOCK`].
+    pub const TWO_BLOCK: usize = target::channel_block(2);
+}
+
+/// The tiles of a kernel column's `K * CI` rows `(ky, ci)`, as constants of the shape.
+struct ColumnTiles<const K: usize, const CI: usize, const CB: usize>;
+
+impl<const K: usize, const CI: usize, const CB: usize> ColumnTiles<K, CI, CB> {
+    /// Rows a tile of `CB` output channels takes: as many as both the accumulators and the
+    /// column hold, rounded down to 12, 6 or 3.
+    const ROWS: usize = {
+        let rows = target::ACCUMULATORS / CB.div_ceil(target::LANES);
+        let rows = if rows < K * CI { rows } else { K * CI };
+        if rows >= 12 {
+            12
+        } else if rows >= 6 {
+            6
+        } else {
+            3
+        }
+    };
+}
+
+/// A kernel column's `K * CI` rows in tiles of `R` rows up to `FULL`, then of two rows up
+/// to `TWOS`, then one row if any is left.
+struct ColumnSplit<const K: usize, const CI: usize, const R: usize>;
+
+impl<const K: usize, const CI: usize, const R: usize> ColumnSplit<K, CI, R> {
+    const FULL: usize = K * CI / R * R;
+    const TWOS: usize = Self::FULL + (K * CI - Self::FULL) / 2 * 2;
+    const HAS_FULL: bool = Self::FULL > 0;
+    const HAS_TWOS: bool = Self::TWOS > Self::FULL;
+    const HAS_ONE: bool = K * CI > Self::TWOS;
+}
+
 impl<
         const B: usize,
         const H: usize,
@@ -56,9 +116,10 @@ impl<
     > Conv2d<B, H, W, CI, CO, K, P, OH, OW>
 {
     /// Adds dL/d(weight) for `input` and `grad_output` to `weight_grad`, with the widest
-    /// tile the shape allows (see the module's documentation), and dL/d(bias) to
-    /// `bias_grad`: every output pixel of the batch in order, inside the loop over pixels
-    /// where that loop is the plain one, chunk by chunk where it is the tiles'.
+    /// tile the shape allows (see the module's documentation and [`Self::WEIGHT_LOOP`]),
+    /// and dL/d(bias) to `bias_grad`: every output pixel of the batch in order, inside the
+    /// loop over pixels where that loop is the plain one, chunk by chunk where it is the
+    /// tiles'.
     pub(super) fn weight_gradient(
         &mut self,
         input: &Images<B, H, W, CI>,
@@ -66,52 +127,86 @@ impl<
     ) {
         const R: usize = target::GRAD_ROWS;
         const CB: usize = target::channel_block(R);
-        // Narrower layers keep the kernels they had: over every pixel of the batch, 4
-        // input channels by the widest block of output channels, or all of a first layer's
-        // one or two channels. Every path adds each element's pixels in the same order.
-        const NARROW: usize = target::channel_block(4);
-        const ONE: usize = target::channel_block(1);
-        const TWO: usize = target::channel_block(2);
-        if CO.is_multiple_of(CB) {
+        // A `match` on a constant of the shape: only the arm the shape takes is compiled
+        // (see [`Self::WEIGHT_LOOP`]).
+        match Self::WEIGHT_LOOP {
             // The chunks' gradients are added to the bias's while in cache: at 100 images
             // (AMD EPYC Zen 3), the digit net's conv1 110 -> 107 us, `best`'s 149 -> 148.
-            return self.weight_gradient_tiles::<R, CB>(input, grad_output);
-        } else if CO.is_multiple_of(16) && !Self::WHOLE_KERNEL_IN_REGISTERS {
-            // Layers of 16 or 32 output channels that the tile above does not divide (only
-            // on x86-64, whose CB is 32 with AVX2 and 64 with AVX-512): rows of one or two
-            // vectors, as many as the accumulators and the kernel column hold.
-            // - AVX2, 16 channels (`tiny`'s conv2): 6 rows by 16, the same 12 accumulators.
-            //   Measured on AMD EPYC Zen 3, `tiny`'s conv2 at 100 images: 38.4-39.5 us
-            //   (94-96% of the peak) against 43.8-46.4 us with 4 input channels by 16 output
-            //   channels over every pixel of the batch (8 accumulators). (It had taken 105
-            //   us before `ger` loaded the tile's two vectors of output gradient before its
-            //   six broadcasts instead of after: 6 + 1 + 12 registers, spilled.)
-            // - AVX-512, 32 channels (the first layers) or 16 (`tiny`'s conv2): 12 rows
-            //   where the kernel column has them. They had taken the plain loop: on an
-            //   Intel Xeon (AVX-512) the first layers' weight gradients ran at 36-37% of the
-            //   peak (conv1 2 -> 32, `best`'s 1 -> 32). A 1 -> 32 layer keeps its whole
-            //   gradient in registers instead (20 vectors): unpadded, 61% against 48% in
-            //   3-row tiles (6 accumulators); `best`'s, padded, 34-38 -> 47-49% (three
-            //   alternations, best of runs).
-            return if CO.is_multiple_of(32) {
-                self.weight_gradient_rows::<32>(input, grad_output)
-            } else {
-                self.weight_gradient_rows::<16>(input, grad_output)
-            };
-        } else if CI.is_multiple_of(4) && CO.is_multiple_of(NARROW) {
-            self.weight_gradient_tiled::<4, NARROW>(input, grad_output);
-        } else if CI == 1 && CO.is_multiple_of(ONE) {
-            self.weight_gradient_tiled::<1, ONE>(input, grad_output);
-        } else if CI == 2 && CO.is_multiple_of(TWO) {
-            self.weight_gradient_tiled::<2, TWO>(input, grad_output);
-        } else if Self::WHOLE_KERNEL_IN_REGISTERS {
-            return self.weight_gradient_in_registers(input, grad_output);
-        } else {
+            weight_loop::TILES => return self.weight_gradient_tiles::<R, CB>(input, grad_output),
+            weight_loop::ROWS_OF_32 => return self.weight_gradient_rows::<32>(input, grad_output),
+            weight_loop::ROWS_OF_16 => return self.weight_gradient_rows::<16>(input, grad_output),
+            weight_loop::NARROW => {
+                self.weight_gradient_tiled::<4, { weight_loop::NARROW_BLOCK }>(input, grad_output)
+            }
+            weight_loop::ONE_CHANNEL => {
+                self.weight_gradient_tiled::<1, { weight_loop::ONE_BLOCK }>(input, grad_output)
+            }
+            weight_loop::TWO_CHANNELS => {
+                self.weight_gradient_tiled::<2, { weight_loop::TWO_BLOCK }>(input, grad_output)
+            }
+            weight_loop::IN_REGISTERS => {
+                return self.weight_gradient_in_registers(input, grad_output)
+            }
             // The plain loop adds the bias gradient itself.
-            return self.weight_gradient_by_pixel(input, grad_output);
+            _ => return self.weight_gradient_by_pixel(input, grad_output),
         }
         add_rows(&mut self.bias_grad, grad_output.iter().flatten().flatten());
     }
+
+    /// Which loop computes this layer's weight gradient (one of [`weight_loop`]'s values):
+    /// - [`weight_loop::TILES`]: `target::GRAD_ROWS` rows by the channel block their
+    ///   accumulators hold (`R` x `CB`, 3 x 32 with AVX2), where `CB` divides `CO`;
+    /// - [`weight_loop::ROWS_OF_32`] and [`weight_loop::ROWS_OF_16`]: layers of 16 or 32
+    ///   output channels that the tile above does not divide (only on x86-64, whose `CB`
+    ///   is 32 with AVX2 and 64 with AVX-512): rows of one or two vectors, as many as the
+    ///   accumulators and the kernel column hold.
+    ///   - AVX2, 16 channels (`tiny`'s conv2): 6 rows by 16, the same 12 accumulators.
+    ///     Measured on AMD EPYC Zen 3, `tiny`'s conv2 at 100 images: 38.4-39.5 us (94-96%
+    ///     of the peak) against 43.8-46.4 us with 4 input channels by 16 output channels
+    ///     over every pixel of the batch (8 accumulators). (It had taken 105 us before
+    ///     `ger` loaded the tile's two vectors of output gradient before its six broadcasts
+    ///     instead of after: 6 + 1 + 12 registers, spilled.)
+    ///   - AVX-512, 32 channels (the first layers) or 16 (`tiny`'s conv2): 12 rows where
+    ///     the kernel column has them. They had taken the plain loop: on an Intel Xeon
+    ///     (AVX-512) the first layers' weight gradients ran at 36-37% of the peak (conv1 2
+    ///     -> 32, `best`'s 1 -> 32). A 1 -> 32 layer keeps its whole gradient in registers
+    ///     instead (20 vectors): unpadded, 61% against 48% in 3-row tiles (6
+    ///     accumulators); `best`'s, padded, 34-38 -> 47-49% (three alternations, best of
+    ///     runs);
+    /// - narrower layers keep the kernels they had, over every pixel of the batch: 4 input
+    ///   channels by the widest block of output channels ([`weight_loop::NARROW`]), or all
+    ///   of a first layer's one or two channels ([`weight_loop::ONE_CHANNEL`],
+    ///   [`weight_loop::TWO_CHANNELS`]);
+    /// - then the whole gradient in registers where it fits
+    ///   ([`weight_loop::IN_REGISTERS`]), else the plain loop ([`weight_loop::BY_PIXEL`]).
+    ///
+    /// Every loop adds each element's pixels in the same order. A constant, so that a
+    /// build compiles only the loop each shape takes: a `match` on an associated constant
+    /// is settled when the function is instantiated, one on a value computed at run time
+    /// instantiates every arm for LLVM to delete after inlining (as `kernels::matmul`'s
+    /// `Plan`).
+    const WEIGHT_LOOP: usize = {
+        use weight_loop::*;
+        if CO.is_multiple_of(target::channel_block(target::GRAD_ROWS)) {
+            TILES
+        } else if CO.is_multiple_of(16) && !Self::WHOLE_KERNEL_IN_REGISTERS {
+            if CO.is_multiple_of(32) {
+                ROWS_OF_32
+            } else {
+                ROWS_OF_16
+            }
+        } else if CI.is_multiple_of(4) && CO.is_multiple_of(NARROW_BLOCK) {
+            NARROW
+        } else if CI == 1 && CO.is_multiple_of(ONE_BLOCK) {
+            ONE_CHANNEL
+        } else if CI == 2 && CO.is_multiple_of(TWO_BLOCK) {
+            TWO_CHANNELS
+        } else if Self::WHOLE_KERNEL_IN_REGISTERS {
+            IN_REGISTERS
+        } else {
+            BY_PIXEL
+        }
+    };
 
     /// [`Self::weight_gradient_tiles`] with `CB` output channels a tile and as many rows
     /// as both the accumulators and a kernel column's `K * CI` rows hold: 12, 6 or 3 (the
@@ -121,10 +216,9 @@ impl<
         input: &Images<B, H, W, CI>,
         grad_output: &Images<B, OH, OW, CO>,
     ) {
-        let rows = (target::ACCUMULATORS / CB.div_ceil(target::LANES)).min(K * CI);
-        match rows {
-            12.. => self.weight_gradient_tiles::<12, CB>(input, grad_output),
-            6.. => self.weight_gradient_tiles::<6, CB>(input, grad_output),
+        match ColumnTiles::<K, CI, CB>::ROWS {
+            12 => self.weight_gradient_tiles::<12, CB>(input, grad_output),
+            6 => self.weight_gradient_tiles::<6, CB>(input, grad_output),
             _ => self.weight_gradient_tiles::<3, CB>(input, grad_output),
         }
     }
@@ -232,17 +326,21 @@ impl<
         let chunk = (CHUNK_BYTES / image_bytes).max(1);
         for (images, grads) in input.chunks(chunk).zip(grad_output.chunks(chunk)) {
             for kx in 0..K {
-                let mut i = 0;
-                while i + R <= K * CI {
-                    self.weight_gradient_tile::<R, CB>(images, grads, kx, i);
-                    i += R;
+                // Constants of the shape, as in [`Self::WEIGHT_LOOP`]: only the tiles a
+                // kernel column takes are compiled.
+                let split = (ColumnSplit::<K, CI, R>::FULL, ColumnSplit::<K, CI, R>::TWOS);
+                if ColumnSplit::<K, CI, R>::HAS_FULL {
+                    for i in (0..split.0).step_by(R) {
+                        self.weight_gradient_tile::<R, CB>(images, grads, kx, i);
+                    }
                 }
-                while i + 2 <= K * CI {
-                    self.weight_gradient_tile::<2, CB>(images, grads, kx, i);
-                    i += 2;
+                if ColumnSplit::<K, CI, R>::HAS_TWOS {
+                    for i in (split.0..split.1).step_by(2) {
+                        self.weight_gradient_tile::<2, CB>(images, grads, kx, i);
+                    }
                 }
-                if i < K * CI {
-                    self.weight_gradient_tile::<1, CB>(images, grads, kx, i);
+                if ColumnSplit::<K, CI, R>::HAS_ONE {
+                    self.weight_gradient_tile::<1, CB>(images, grads, kx, split.1);
                 }
             }
             add_rows(&mut self.bias_grad, grads.iter().flatten().flatten());
