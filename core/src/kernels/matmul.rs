@@ -236,31 +236,42 @@ fn gemm<const M: usize, const K: usize, const N: usize, const WHOLE: bool>(
     if Plan::<M, N, WHOLE>::VECTOR_TILES {
         return vector_tiles::<M, K, N, WHOLE>(c, start, a, b);
     }
-    let mut m0 = 0;
-    // `count` blocks of `rows` rows each, `rows` a constant of the shape (see [`Plan`]).
-    macro_rules! blocks {
-        ($rows:path, $count:expr) => {
-            for _ in 0..$count {
-                match $rows {
-                    1 => row_block::<1, M, K, N, WHOLE>(c, start, a, b, m0),
-                    2 => row_block::<2, M, K, N, WHOLE>(c, start, a, b, m0),
-                    3 => row_block::<3, M, K, N, WHOLE>(c, start, a, b, m0),
-                    4 => row_block::<4, M, K, N, WHOLE>(c, start, a, b, m0),
-                    5 => row_block::<5, M, K, N, WHOLE>(c, start, a, b, m0),
-                    _ => row_block::<MR, M, K, N, WHOLE>(c, start, a, b, m0),
-                }
-                m0 += $rows;
+    // One block of `rows` rows from row `m0`, `rows` a constant of the shape (see [`Plan`]).
+    macro_rules! block {
+        ($rows:expr, $m0:expr) => {
+            match $rows {
+                1 => row_block::<1, M, K, N, WHOLE>(c, start, a, b, $m0),
+                2 => row_block::<2, M, K, N, WHOLE>(c, start, a, b, $m0),
+                3 => row_block::<3, M, K, N, WHOLE>(c, start, a, b, $m0),
+                4 => row_block::<4, M, K, N, WHOLE>(c, start, a, b, $m0),
+                5 => row_block::<5, M, K, N, WHOLE>(c, start, a, b, $m0),
+                _ => row_block::<MR, M, K, N, WHOLE>(c, start, a, b, $m0),
             }
         };
     }
-    if Plan::<M, N, WHOLE>::HAS_TALL {
-        blocks!(Plan::<M, N, WHOLE>::TALL_ROWS, Plan::<M, N, WHOLE>::TALL);
-    }
-    blocks!(
-        Plan::<M, N, WHOLE>::ROWS,
-        Plan::<M, N, WHOLE>::BLOCKS - Plan::<M, N, WHOLE>::TALL
-    );
+    each_block!(Plan<M, N, WHOLE>, block);
 }
+
+/// Calls `$block!(rows, m0)` for each block of the row split of `$plan` (a [`Plan`]), in
+/// order: its `TALL` blocks of `TALL_ROWS` rows, then the others of `ROWS`; `rows` is one
+/// of those constants, so a `match` on it in `$block` compiles only the tiles the shape
+/// takes, and `m0` is the block's first row.
+macro_rules! each_block {
+    ($plan:ty, $block:ident) => {{
+        let mut m0 = 0;
+        if <$plan>::HAS_TALL {
+            for _ in 0..<$plan>::TALL {
+                $block!(<$plan>::TALL_ROWS, m0);
+                m0 += <$plan>::TALL_ROWS;
+            }
+        }
+        for _ in 0..<$plan>::BLOCKS - <$plan>::TALL {
+            $block!(<$plan>::ROWS, m0);
+            m0 += <$plan>::ROWS;
+        }
+    }};
+}
+use each_block;
 
 /// Whether all `m` rows (fewer than `MR`) of `cols` columns, up to [`TILE_VECTORS`], fit in one
 /// tile of accumulators, which then holds more independent chains of multiply-adds than
@@ -302,40 +313,30 @@ fn vector_tiles<const M: usize, const K: usize, const N: usize, const WHOLE: boo
     a: impl Fn(usize, usize) -> f32 + Copy,
     b: &[[f32; N]; K],
 ) {
-    let mut m0 = 0;
     let cols = Plan::<M, N, WHOLE>::COLS;
-    // `count` blocks of `rows` rows each, in tiles of `vectors` vectors a row, both
+    // One block of `rows` rows from row `m0`, in tiles of `vectors` vectors a row, both
     // constants of the shape (see [`Plan`]). Every tile this build's accumulators hold
     // (rows x vectors at most 24: AVX-512 and NEON; 12 with AVX2, whose `NR` allows two
     // vectors but for the few rows of `whole_width`, 4 of 3 vectors or 3 of 4).
     macro_rules! by_rows {
-        ($rows:path, $v:literal: $($r:literal)*) => {
+        ($rows:expr, $m0:expr, $v:literal: $($r:literal)*) => {
             match $rows {
-                $($r => vector_tile::<$r, $v, K, N>(c, start, a, b, (m0, cols)),)*
+                $($r => vector_tile::<$r, $v, K, N>(c, start, a, b, ($m0, cols)),)*
                 _ => unreachable!("{} rows of {} vectors", $rows, $v),
             }
         };
     }
-    macro_rules! blocks {
-        ($rows:path, $count:expr) => {
-            for _ in 0..$count {
-                match Plan::<M, N, WHOLE>::VECTORS {
-                    2 => by_rows!($rows, 2: 1 2 3 4 5 6 7 8 9 10 11 12),
-                    3 => by_rows!($rows, 3: 1 2 3 4 5 6 7 8),
-                    TILE_VECTORS => by_rows!($rows, 4: 1 2 3 4 5 6),
-                    _ => unreachable!("{} vectors a row", Plan::<M, N, WHOLE>::VECTORS),
-                }
-                m0 += $rows;
+    macro_rules! block {
+        ($rows:expr, $m0:expr) => {
+            match Plan::<M, N, WHOLE>::VECTORS {
+                2 => by_rows!($rows, $m0, 2: 1 2 3 4 5 6 7 8 9 10 11 12),
+                3 => by_rows!($rows, $m0, 3: 1 2 3 4 5 6 7 8),
+                TILE_VECTORS => by_rows!($rows, $m0, 4: 1 2 3 4 5 6),
+                _ => unreachable!("{} vectors a row", Plan::<M, N, WHOLE>::VECTORS),
             }
         };
     }
-    if Plan::<M, N, WHOLE>::HAS_TALL {
-        blocks!(Plan::<M, N, WHOLE>::TALL_ROWS, Plan::<M, N, WHOLE>::TALL);
-    }
-    blocks!(
-        Plan::<M, N, WHOLE>::ROWS,
-        Plan::<M, N, WHOLE>::BLOCKS - Plan::<M, N, WHOLE>::TALL
-    );
+    each_block!(Plan<M, N, WHOLE>, block);
 }
 
 /// Rows `m0..m0 + R` of `C`, columns `0..cols` (more than `(V - 1)` vectors, at most `V`),

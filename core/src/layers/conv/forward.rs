@@ -7,6 +7,10 @@ use crate::kernels::target;
 use crate::kernels::{axpy, ger, map, opaque};
 use crate::tensor::Image;
 
+/// Output channels a block of the one-pixel path takes for two images: one accumulator row
+/// per image (8 vectors of them with AVX2).
+const PIXEL_PAIR_BLOCK: usize = target::channel_block(2);
+
 impl<
         const B: usize,
         const H: usize,
@@ -105,13 +109,15 @@ impl<
                 } else {
                     // One accumulator row per image: all CO channels for one image, half as
                     // many for two (the registers hold 8 vectors of them with AVX2).
-                    const TWO: usize = target::channel_block(2);
                     let outs = map(outs.each_mut(), |out| &mut out[oy][ox]);
                     let at = (oy, ox, rows.clone());
                     match NI {
-                        2 if Self::PIXEL_PAIRS_IN_BLOCKS => {
-                            Self::forward_pixel::<TWO, NI>((weight, bias), images, outs, at)
-                        }
+                        2 if Self::PIXEL_PAIRS_IN_BLOCKS => Self::forward_pixel::<
+                            PIXEL_PAIR_BLOCK,
+                            NI,
+                        >(
+                            (weight, bias), images, outs, at
+                        ),
                         _ => Self::forward_pixel::<CO, NI>((weight, bias), images, outs, at),
                     }
                     ox += 1;
@@ -206,7 +212,7 @@ impl<
     const PAIR_CHANNEL_BLOCKS: bool = CO.is_multiple_of(PAIR_CHANNEL_BLOCK);
 
     /// Whether two images' one-pixel path takes blocks of output channels (else all `CO`).
-    const PIXEL_PAIRS_IN_BLOCKS: bool = CO.is_multiple_of(target::channel_block(2));
+    const PIXEL_PAIRS_IN_BLOCKS: bool = CO.is_multiple_of(PIXEL_PAIR_BLOCK);
 
     /// `PIXELS` outputs of each of `NI` images at once (`R = NI * PIXELS` rows of
     /// accumulators), `CB` output channels at a time: each piece of a weight row is loaded

@@ -8,6 +8,12 @@ use crate::kernels::target;
 use crate::kernels::{axpy, map, transpose};
 use crate::tensor::{Image, Images, Tensor};
 
+/// Input channels a block of the one-pixel path takes for one image: four partial sums
+/// per image, so 4 rows of accumulators.
+const PIXEL_BLOCK_ONE: usize = target::channel_block(4);
+/// The same for two images (8 rows of accumulators).
+const PIXEL_BLOCK_TWO: usize = target::channel_block(8);
+
 impl<
         const B: usize,
         const H: usize,
@@ -233,26 +239,23 @@ impl<
         ox: usize,
         gi_images: &mut [Image<H, W, CI>; NI],
     ) {
-        // Four partial sums per image: 4 x NI rows of accumulators. (`NI` and the guards
-        // are constants: only the block the shape takes is compiled.)
-        const ONE: usize = target::channel_block(4);
-        const TWO: usize = target::channel_block(8);
+        // (`NI` and the guards are constants: only the block the shape takes is compiled.)
         match NI {
             1 if Self::PIXEL_BLOCKS_OF_ONE => {
-                self.input_gradient_pixel_block::<ONE, NI>(g, oy, ox, gi_images)
+                self.input_gradient_pixel_block::<PIXEL_BLOCK_ONE, NI>(g, oy, ox, gi_images)
             }
             2 if Self::PIXEL_BLOCKS_OF_TWO => {
-                self.input_gradient_pixel_block::<TWO, NI>(g, oy, ox, gi_images)
+                self.input_gradient_pixel_block::<PIXEL_BLOCK_TWO, NI>(g, oy, ox, gi_images)
             }
             _ => self.input_gradient_pixel_block::<CI, NI>(g, oy, ox, gi_images),
         }
     }
 
     /// Whether one image's pixel takes blocks of input channels (else all `CI` at once).
-    const PIXEL_BLOCKS_OF_ONE: bool = CI.is_multiple_of(target::channel_block(4));
+    const PIXEL_BLOCKS_OF_ONE: bool = CI.is_multiple_of(PIXEL_BLOCK_ONE);
 
     /// Whether two images' pixel takes blocks of input channels (else all `CI` at once).
-    const PIXEL_BLOCKS_OF_TWO: bool = CI.is_multiple_of(target::channel_block(8));
+    const PIXEL_BLOCKS_OF_TWO: bool = CI.is_multiple_of(PIXEL_BLOCK_TWO);
 
     /// [`input_gradient_pixel`](Self::input_gradient_pixel), `CB` input channels at a time:
     /// every input element adds its terms in the same order whatever `CB` and `NI`.

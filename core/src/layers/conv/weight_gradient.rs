@@ -64,6 +64,11 @@ mod weight_loop {
     /// `weight_gradient_by_pixel`, the plain loop.
     pub const BY_PIXEL: usize = 7;
 
+    /// Rows of a [`TILES`] tile: `target::GRAD_ROWS`.
+    pub const TILE_ROWS: usize = target::GRAD_ROWS;
+    /// Output channels of a [`TILES`] tile: as many as the accumulators hold beside its rows.
+    pub const TILE_BLOCK: usize = target::channel_block(TILE_ROWS);
+
     /// Output channels a tile of [`NARROW`], [`ONE_CHANNEL`] and [`TWO_CHANNELS`].
     pub const NARROW_BLOCK: usize = target::channel_block(4);
     /// See [`NARROW_BLOCK`].
@@ -125,14 +130,16 @@ impl<
         input: &Images<B, H, W, CI>,
         grad_output: &Images<B, OH, OW, CO>,
     ) {
-        const R: usize = target::GRAD_ROWS;
-        const CB: usize = target::channel_block(R);
         // A `match` on a constant of the shape: only the arm the shape takes is compiled
         // (see [`Self::WEIGHT_LOOP`]).
         match Self::WEIGHT_LOOP {
             // The chunks' gradients are added to the bias's while in cache: at 100 images
             // (AMD EPYC Zen 3), the digit net's conv1 110 -> 107 us, `best`'s 149 -> 148.
-            weight_loop::TILES => return self.weight_gradient_tiles::<R, CB>(input, grad_output),
+            weight_loop::TILES => return self
+                .weight_gradient_tiles::<{ weight_loop::TILE_ROWS }, { weight_loop::TILE_BLOCK }>(
+                    input,
+                    grad_output,
+                ),
             weight_loop::ROWS_OF_32 => return self.weight_gradient_rows::<32>(input, grad_output),
             weight_loop::ROWS_OF_16 => return self.weight_gradient_rows::<16>(input, grad_output),
             weight_loop::NARROW => {
@@ -187,7 +194,7 @@ impl<
     /// `Plan`).
     const WEIGHT_LOOP: usize = {
         use weight_loop::*;
-        if CO.is_multiple_of(target::channel_block(target::GRAD_ROWS)) {
+        if CO.is_multiple_of(TILE_BLOCK) {
             TILES
         } else if CO.is_multiple_of(16) && !Self::WHOLE_KERNEL_IN_REGISTERS {
             if CO.is_multiple_of(32) {
