@@ -95,6 +95,22 @@ impl<
         "MaxPool2d output size must be H / K by W / K (and K*K <= 256)"
     );
 
+    /// Whether the forward pass takes [`Self::pool_by_lanes`] and the backward pass routes in
+    /// 8-lane vectors: on AVX2 builds, for a multiple of 8 channels.
+    ///
+    /// Why the paths are chosen by constants: an `if` on a constant is settled when the
+    /// shape is instantiated, so only the path the shape takes is compiled (as in
+    /// `crate::kernels::matmul`'s `Plan`), where an `if` on a value computed from the same
+    /// constants compiled all three for every shape and left LLVM to delete two.
+    const BY_LANES: bool = VECTOR_PATH && C.is_multiple_of(8);
+    /// Whether, without [`Self::BY_LANES`], the forward pass takes
+    /// [`Self::pool_by_channel`] (32 channels or more) rather than [`Self::pool_by_position`].
+    const BY_CHANNEL: bool = C >= 32;
+    /// Whether [`Self::pool_by_lanes`] takes 16 lanes at a time (AVX-512 builds, a multiple
+    /// of 16 channels).
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    const BY_16_LANES: bool = C.is_multiple_of(16);
+
     /// One window, channel by channel with the window's positions inside: LLVM vectorises
     /// across channels and keeps the maximum and its position in registers, writing each
     /// output once. Branch-free: a value replaces the maximum only if greater, so the
@@ -173,7 +189,7 @@ impl<
         win: &mut [u8; C],
     ) {
         #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-        if C.is_multiple_of(16) {
+        if Self::BY_16_LANES {
             for c0 in (0..C).step_by(16) {
                 // SAFETY: AVX-512F is enabled for this build (checked by cfg); c0 + 16 <= C.
                 unsafe { lanes::window16::<C, RELU>(K * K, &window, c0, out, win) };
@@ -204,7 +220,7 @@ impl<
     #[inline(always)]
     fn route(g: &[f32; C], win: &[u8; C], gi: &mut Image<H, W, C>, (oy, ox): (usize, usize)) {
         #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-        if C.is_multiple_of(8) {
+        if Self::BY_LANES {
             for c0 in (0..C).step_by(8) {
                 assert!(c0 + 8 <= C, "a multiple of 8 channels");
                 // SAFETY: AVX2 is enabled for this build (checked by cfg); c0 + 8 <= C.
@@ -256,9 +272,9 @@ impl<
             for (oy, (out_row, win_row)) in out_image.iter_mut().zip(win_image).enumerate() {
                 for (ox, (out, win)) in out_row.iter_mut().zip(win_row).enumerate() {
                     let window = |p: usize| &image[oy * K + p / K][ox * K + p % K];
-                    if VECTOR_PATH && C.is_multiple_of(8) {
+                    if Self::BY_LANES {
                         Self::pool_by_lanes(window, out, win);
-                    } else if C >= 32 {
+                    } else if Self::BY_CHANNEL {
                         Self::pool_by_channel(window, out, win);
                     } else {
                         Self::pool_by_position(window, out, win);
