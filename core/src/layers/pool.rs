@@ -20,9 +20,6 @@ use crate::io::names::{DescribeFn, Path};
 use crate::module::Module;
 use crate::tensor::{Image, Images, Tensor, Zeroable};
 
-/// Whether this build has [`MaxPool::pool_by_lanes`], the explicit 8-lane path.
-const VECTOR_PATH: bool = cfg!(all(target_arch = "x86_64", target_feature = "avx2"));
-
 /// `K`x`K` max pooling, stride `K`, from `H`x`W` to `OH`x`OW` = `H/K`x`W/K` (rounded down,
 /// as PyTorch does; checked at compile time).
 pub type MaxPool2d<
@@ -95,14 +92,16 @@ impl<
         "MaxPool2d output size must be H / K by W / K (and K*K <= 256)"
     );
 
-    /// Whether the forward pass takes [`Self::pool_by_lanes`] and the backward pass routes in
-    /// 8-lane vectors: on AVX2 builds, for a multiple of 8 channels.
+    /// Whether the forward pass takes [`Self::pool_by_lanes`], the explicit 8-lane path, and
+    /// the backward pass routes in 8-lane vectors: on AVX2 builds, for a multiple of 8
+    /// channels.
     ///
     /// Why the paths are chosen by constants: an `if` on a constant is settled when the
     /// shape is instantiated, so only the path the shape takes is compiled (as in
     /// `crate::kernels::matmul`'s `Plan`), where an `if` on a value computed from the same
     /// constants compiled all three for every shape and left LLVM to delete two.
-    const BY_LANES: bool = VECTOR_PATH && C.is_multiple_of(8);
+    const BY_LANES: bool =
+        cfg!(all(target_arch = "x86_64", target_feature = "avx2")) && C.is_multiple_of(8);
     /// Whether, without [`Self::BY_LANES`], the forward pass takes
     /// [`Self::pool_by_channel`] (32 channels or more) rather than [`Self::pool_by_position`].
     const BY_CHANNEL: bool = C >= 32;

@@ -135,11 +135,10 @@ impl<
         match Self::WEIGHT_LOOP {
             // The chunks' gradients are added to the bias's while in cache: at 100 images
             // (AMD EPYC Zen 3), the digit net's conv1 110 -> 107 us, `best`'s 149 -> 148.
-            weight_loop::TILES => return self
-                .weight_gradient_tiles::<{ weight_loop::TILE_ROWS }, { weight_loop::TILE_BLOCK }>(
-                    input,
-                    grad_output,
-                ),
+            weight_loop::TILES => {
+                use weight_loop::{TILE_BLOCK, TILE_ROWS};
+                return self.weight_gradient_tiles::<TILE_ROWS, TILE_BLOCK>(input, grad_output);
+            }
             weight_loop::ROWS_OF_32 => return self.weight_gradient_rows::<32>(input, grad_output),
             weight_loop::ROWS_OF_16 => return self.weight_gradient_rows::<16>(input, grad_output),
             weight_loop::NARROW => {
